@@ -1,0 +1,220 @@
+"""Extractive answers: the source's own sentences, each cited with exact offsets; abstains on weak evidence."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .lexical import is_chinese, tokenize
+from .retrieve import Passage, Retriever, clean_question, get_retriever
+from .textspan import clause_spans, repair
+
+# Calibrated on eval/dev.jsonl (see README "Abstention"). Coverage is the IDF-weighted share of the
+# question's terms found in the article of the best clause; English terms count through their
+# dictionary translations, a weaker signal, so English also needs a low dense similarity to abstain.
+MIN_COVERAGE_ZH = 0.5
+MIN_COVERAGE_EN = 0.3
+MIN_DENSE_EN = 0.7
+
+_WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪|\bwhich\b|\bwhat (?:district|city|county|place)s?\b|\bwhere\b", re.I)
+_HOW_MANY = re.compile(r"多少|几|\bhow (?:many|much)\b|\bnumber of\b", re.I)
+_FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|and|what about|how about)\b|[呢]\s*[？?]?\s*$", re.I)
+_PLACE = re.compile(r"(?<![哪什多各本该全每])[\u4e00-\u9fff]{2,4}?(?:市|区|县)")
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source: the quoted clause(s) and exactly where they stand."""
+
+    marker: int
+    district: str
+    title: str
+    source: str
+    paragraph: int
+    start: int  # raw offsets of the quote in the source file (whitespace aside, equal to ``quote``)
+    end: int
+    quote: str
+    passage: Passage
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation]
+    found: bool
+    lang: str
+    passages: list[Passage] = field(default_factory=list)
+    mode: str = "extractive"
+    note: str = ""
+    asked: str = ""  # the question as searched (after resolving a follow-up)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    passage: Passage
+    start: int
+    end: int
+    score: float
+    coverage: float
+
+
+def resolve_follow_up(question: str, history: list | None, matcher) -> tuple[str, list[str]]:
+    """Rewrite an elliptical follow-up ("那昌乐县呢？") into a full question using the previous turn."""
+    named = matcher.find(question)
+    if not history:
+        return question, named
+    prev = [h if isinstance(h, str) else h[0] for h in history if h]
+    prev = [p for p in prev if p and p.strip()]
+    if not prev:
+        return question, named
+    last = prev[-1]
+    content = [t for t in tokenize(question) if not matcher.find(t)]
+    elliptical = bool(_FOLLOW_UP.search(question.strip())) or not content
+    if not elliptical or not named:
+        return question, named
+    rewritten = last
+    for d in matcher.find(last):
+        for form in sorted({d, d[:-1] if len(d) > 2 else d}, key=len, reverse=True):
+            rewritten = rewritten.replace(form, "")
+    rewritten = _WHICH.sub("", rewritten)
+    return f"{'、'.join(named)}{rewritten}", named
+
+
+def _unknown_place(question: str, r: Retriever) -> str | None:
+    """A place named in a Chinese question that the corpus never mentions (e.g. 寿光市)."""
+    for m in _PLACE.finditer(question):
+        name = m.group()
+        if name[0] in "哪什多各本该全每这那其" or name in r.districts or r.matcher.find(name):
+            continue
+        if not any(name in r.source_text(s) for s in r.manifest.get("sidecars", {})):
+            return name
+    return None
+
+
+def term_groups(question: str, r: Retriever) -> list[tuple[frozenset[str], float]]:
+    """The question's terms, each a set of interchangeable corpus tokens with an IDF weight.
+
+    Chinese: one token per group. English: each content word becomes the group of its dictionary
+    translations; a district named in pinyin becomes that district.
+    """
+    if is_chinese(question):
+        groups = [frozenset([t]) for t in dict.fromkeys(tokenize(question))]
+    else:
+        from .lexical import english_words
+
+        groups = [frozenset([d]) for d in r.matcher.find(question)]
+        pinyin = r.matcher.pinyin_words()
+        for w in dict.fromkeys(english_words(question)):
+            if w in pinyin:
+                continue
+            alts = {zh for zh, _ in r.lexicon.expand(w, per_word=3)}
+            groups.append(frozenset(alts or {w}))
+        groups += [frozenset([n]) for n in re.findall(r"\d+", question)]
+    return [(g, max(r.idf(t) for t in g)) for g in groups]
+
+
+def _covered(groups, tokens: set[str]) -> float:
+    total = sum(w for _, w in groups) or 1.0
+    return sum(w for g, w in groups if g & tokens) / total
+
+
+def _score_units(question: str, passages: list[Passage], r: Retriever) -> list[_Unit]:
+    groups = term_groups(question, r)
+    top = passages[0].score if passages else 1.0
+    wants_number = bool(_HOW_MANY.search(question))
+    units: list[_Unit] = []
+    for p in passages:
+        art = r.article(p.article_id)
+        raw = r.source_text(p.source)
+        art_tokens = set([*tokenize(raw[art["start"]:art["end"]]), art["district"]])
+        for ps, pe in art["paragraphs"]:
+            if pe <= p.start or ps >= p.end:
+                continue
+            for s, e in clause_spans(raw, ps, pe):
+                if e <= p.start or s >= p.end or len(raw[s:e].strip()) < 6:
+                    continue
+                toks = set(tokenize(raw[s:e])) | {art["district"]}
+                score = 0.55 * _covered(groups, toks) + 0.45 * (p.score / top)
+                if wants_number and re.search(r"\d", raw[s:e]):
+                    score += 0.05
+                units.append(_Unit(p, s, e, score, _covered(groups, art_tokens)))
+    return sorted(units, key=lambda u: -u.score)
+
+
+def _citation(marker: int, u: _Unit, r: Retriever) -> Citation:
+    art = r.article(u.passage.article_id)
+    starts = [s for s, _ in art["paragraphs"]]
+    raw = r.source_text(u.passage.source)
+    return Citation(marker, u.passage.district, u.passage.title, u.passage.source,
+                    max(1, bisect_right(starts, u.start)), u.start, u.end, repair(raw[u.start : u.end]), u.passage)
+
+
+def answer(question: str, k: int = 5, district: str | list[str] | None = None, *, history: list | None = None,
+           index: str | Path | None = None, corpus: str | Path | None = None, model: str | None = None,
+           llm: bool | None = None) -> Answer:
+    """Answer from the reports: quoted clauses with [n] markers, or ``found=False`` when they do not say.
+
+    ``history`` is the list of earlier questions (or (question, answer) pairs) of the conversation.
+    ``llm`` uses the configured OpenAI-compatible endpoint (default: when $CPPCC_QA_LLM_URL is set).
+    """
+    r = get_retriever(index, corpus, model)
+    question = clean_question(question)
+    asked, named = resolve_follow_up(question, history, r.matcher)
+    zh = is_chinese(question)
+    lang = "zh" if zh else "en"
+    filt = district or (named if asked != question else None)
+    passages = r.search(asked, k=k, district=filt)
+    result = _extractive(question, asked, passages, r, lang)
+    if llm is None:
+        from .llm import configured
+
+        llm = configured()
+    if llm and result.found:
+        from .llm import generate
+
+        result = generate(result, r)
+    return result
+
+
+def _extractive(question: str, asked: str, passages: list[Passage], r: Retriever, lang: str) -> Answer:
+    zh = lang == "zh"
+    units = _score_units(asked, passages, r) if passages else []
+    best = units[0] if units else None
+    top_dense = max((p.dense or 0.0) for p in passages) if passages else 0.0
+    unknown = _unknown_place(asked, r) if zh else None
+    if best is None:
+        weak = True
+    elif zh:
+        weak = best.coverage < MIN_COVERAGE_ZH
+    else:
+        weak = best.coverage < MIN_COVERAGE_EN and top_dense < MIN_DENSE_EN
+    if unknown or weak:
+        if zh:
+            why = f"报告中没有关于“{unknown}”的内容。" if unknown else "现有报告中没有找到能回答这个问题的内容。"
+            text = f"{why}以下段落可能相关，仅供参考。"
+        else:
+            text = "The reports do not answer this question. The passages below may be related; they are not an answer."
+        return Answer(question, text, [], False, lang, passages, asked=asked)
+
+    grouped = bool(_WHICH.search(asked))
+    chosen: list[_Unit] = []
+    seen_districts: set[str] = set()
+    for u in units:
+        if u.score < best.score * (0.75 if grouped else 0.85) or len(chosen) >= (4 if grouped else 2):
+            break
+        if grouped and u.passage.district in seen_districts:
+            continue
+        if any(u.start < c.end and c.start < u.end for c in chosen):
+            continue
+        chosen.append(u)
+        seen_districts.add(u.passage.district)
+    citations = [_citation(i, u, r) for i, u in enumerate(chosen, 1)]
+    lines = [f"{c.district}：{c.quote}[{c.marker}]" for c in citations]
+    head = "根据报告原文：" if zh else "From the reports (quoted in the original Chinese):"
+    return Answer(question, head + "\n" + "\n".join(lines), citations, True, lang, passages, asked=asked)

