@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,7 +73,9 @@ def score_runs(questions: list[Question], results: dict[str, list[tuple[str, str
     for qid in qrels:
         hits = [d for d in qrels[qid] if d.startswith("hit")]
         qrels[qid] = {d: 1 for d in hits} or {"__relevant__": 1}
-    m = evaluate(Qrels(qrels), Run(run), ["hit_rate@1", "hit_rate@5", "mrr@10", "ndcg@10"], make_comparable=True)
+    with warnings.catch_warnings():  # ranx's numba kernels warn about an int cast that does not matter here
+        warnings.simplefilter("ignore")
+        m = evaluate(Qrels(qrels), Run(run), ["hit_rate@1", "hit_rate@5", "mrr@10", "ndcg@10"], make_comparable=True)
     return {"hit@1": m["hit_rate@1"], "hit@5": m["hit_rate@5"], "mrr@10": m["mrr@10"], "ndcg@10": m["ndcg@10"],
             "n": len(answerable)}
 
