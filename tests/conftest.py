@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 DEV = ROOT / "eval" / "dev.jsonl"
+EXTRA_SET = ROOT / "eval" / "extra.jsonl"  # our own questions, written from the report
 
 SECOND_CITY = """2024年各县市区政协工作亮点
 

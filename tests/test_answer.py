@@ -7,7 +7,7 @@ from cppcc_qa.evaluate import load_questions
 from cppcc_qa.quotes import find_quotes
 from cppcc_qa.textspan import squeeze
 
-from conftest import CORPUS, DEV
+from conftest import CORPUS, DEV, EXTRA_SET
 
 RAW = (CORPUS / "2025-weifang-cppcc-highlights.txt").read_text(encoding="utf-8")
 EXTRA = [
@@ -37,7 +37,7 @@ def test_every_quote_is_exact_at_its_offsets(kw):
 
 
 def test_abstains_on_unanswerable_and_answers_the_answerable(kw):
-    qs = load_questions(DEV)
+    qs = load_questions(DEV) + load_questions(EXTRA_SET)
     refused_answerable = [q.id for q in qs if not q.unanswerable and not answer(q.q, **kw).found]
     assert refused_answerable == []
     zh_unanswerable = [q for q in qs if q.unanswerable and q.lang == "zh"]

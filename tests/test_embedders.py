@@ -51,3 +51,25 @@ def test_unloadable_model_names_the_fix(tmp_path):
         load_embedder(f"st:{tmp_path / 'no-such-model'}")
     with pytest.raises(CppccQaError, match="Unknown embedder"):
         load_embedder("definitely-not-a-model")
+
+
+def test_cross_encoder_reranker_reorders_by_its_own_scores(tmp_path, minilm_path, retriever):
+    """A real CrossEncoder saved to disk and loaded by path (MiniLM body, freshly initialised 1-label head)."""
+    import torch
+    from sentence_transformers import CrossEncoder
+
+    torch.manual_seed(0)
+    model_dir = tmp_path / "tiny-reranker"
+    CrossEncoder(minilm_path, num_labels=1, device="cpu").save(str(model_dir))
+
+    from cppcc_qa.chunk import context_text
+
+    q = "知情明政工作站"
+    top = retriever.search(q, k=5, reranker=str(model_dir))
+    pool = retriever.search(q, k=20)
+    expected = CrossEncoder(str(model_dir), device="cpu").predict([(q, context_text(p)) for p in pool])
+    best = sorted(range(len(pool)), key=lambda i: -float(expected[i]))[:5]
+    assert [p.id for p in top] == [pool[i].id for i in best]
+    assert [p.score for p in top] == sorted((p.score for p in top), reverse=True)
+    with pytest.raises(CppccQaError, match="reranker"):
+        retriever.search(q, reranker=str(tmp_path / "missing"))

