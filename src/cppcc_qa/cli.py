@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", help="build or refresh the index from the corpus")
     _common(p)
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--add", nargs="+", type=Path, metavar="FILE", help="copy these reports into the corpus first")
 
     p = sub.add_parser("ask", help="answer a question with cited passages")
     _common(p)
@@ -79,8 +80,11 @@ def _print_passages(passages) -> None:
 
 
 def cmd_index(args) -> int:
-    from .index import build_index
+    from .index import add_files, build_index
 
+    if args.add:
+        for dest in add_files(args.add, config.corpus_dir(args.corpus)):
+            print(f"added {dest}")
     report = build_index(config.corpus_dir(args.corpus), config.index_dir(args.index), config.model_name(args.model),
                          progress=sys.stderr.isatty(), force=args.force)
     for s in report.skipped:

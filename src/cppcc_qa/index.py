@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -187,6 +188,8 @@ def build_index(
         ) from err
     try:
         _recover(index)
+        for stale in index.parent.glob(index.name + ".tmp-*"):  # left by a build that was killed
+            shutil.rmtree(stale, ignore_errors=True)
         return _build_locked(corpus, index, embedder_spec, progress, force, t0, _fail_after_write)
     finally:
         lock.release()
@@ -289,6 +292,29 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
         raise
     return BuildReport(index, len(chunks), len(articles), len(docs), len(todo), len(chunks) - len(todo), skipped,
                        time.perf_counter() - t0)
+
+
+def add_files(files: list[Path], corpus: Path) -> list[Path]:
+    """Copy reports into the corpus dir (safe file names, never overwriting); returns the new paths."""
+    corpus.mkdir(parents=True, exist_ok=True)
+    added = []
+    for f in files:
+        if not f.is_file():
+            raise CppccQaError(f"{f} is not a file.", "Give paths of .txt or .md reports.")
+        if f.suffix.lower() not in (".txt", ".md"):
+            raise CppccQaError(f"{f.name} is not a .txt or .md report.", "Convert it to UTF-8 text first.")
+        name = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", f.name).lstrip(".") or "report.txt"
+        dest = corpus / name
+        n = 1
+        while dest.exists():
+            if dest.read_bytes() == f.read_bytes():
+                break
+            dest = corpus / f"{Path(name).stem}-{n}{Path(name).suffix}"
+            n += 1
+        if not dest.exists():
+            shutil.copyfile(f, dest)
+        added.append(dest)
+    return added
 
 
 def _swap(new: Path, index: Path) -> None:

@@ -27,7 +27,11 @@ from .errors import CppccQaError
 log = logging.getLogger("cppcc_qa")
 
 TEXT_SUFFIXES = (".txt", ".md")
-MAX_FILE_BYTES = 64 * 1024 * 1024
+
+def max_file_bytes() -> int:
+    """Largest report read (one newspaper page is ~25 KB); $CPPCC_QA_MAX_FILE_MB raises it."""
+    return int(float(os.environ.get("CPPCC_QA_MAX_FILE_MB", "8")) * 1024 * 1024)
+
 
 _ADMIN = r"[\u4e00-\u9fff]{1,8}?(?:自治县|自治州|新区|区|市|县|旗|州|盟)"
 _HEADLINE = re.compile(rf"^(?P<district>{_ADMIN})\s*[：:]\s*(?P<title>\S.*)$")
@@ -160,8 +164,9 @@ def read_corpus(corpus: Path) -> tuple[list[Document], list[Skipped]]:
         source = path.relative_to(corpus).as_posix()
         try:
             size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                raise ValueError(f"{size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit for one report")
+            if size > max_file_bytes():
+                raise ValueError(f"{size / 2**20:.0f} MiB is over the {max_file_bytes() / 2**20:g} MiB limit for one report; "
+                                 "split it, or raise CPPCC_QA_MAX_FILE_MB")
             data = path.read_bytes()
             text, encoding = decode_bytes(data)
         except (OSError, ValueError) as err:
