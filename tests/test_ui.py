@@ -169,3 +169,11 @@ def test_auth_refuses_anonymous_api_calls(built_index, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_bad_questions_get_a_clear_message_in_the_chat(page):
+    _ask(page, "   ")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('The question is empty')", timeout=30_000)
+    _ask(page, "问" * 20_000)
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('the limit is')", timeout=30_000)
+    assert "Traceback" not in page.inner_text("#chat")
