@@ -23,7 +23,7 @@ import shutil
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +56,7 @@ class BuildReport:
     skipped: list[Skipped]
     seconds: float
     unchanged: bool = False
+    phases: dict[str, float] = field(default_factory=dict)  # seconds spent per build stage
 
 
 def file_hash(path: Path) -> str:
@@ -213,14 +214,26 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
         except CppccQaError:
             pass
 
+    phases: dict[str, float] = {}
+    tick = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal tick
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - tick
+        tick = now
+
     articles, docs, skipped = load_articles(corpus)
     if not articles:
         raise CppccQaError(
             f"No report text found under {corpus} ({len(skipped)} file(s) skipped).",
             "Put UTF-8 or GB18030 .txt/.md reports there, then run: cppcc-qa index",
         )
+    lap("read+split")
     chunks = chunk_articles(articles)
+    lap("chunk")
     embedder = load_embedder(embedder_spec)
+    lap("load model")
     texts = [context_text(c) for c in chunks]
     keys = [embed_key(embedder.name, t) for t in texts]
     cache = _previous_vectors(index, embedder.name)
@@ -229,9 +242,11 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
     for i, k in enumerate(keys):
         if k in cache:
             vectors[i] = cache[k]
+    lap("embedding cache")
     if todo:
         new = embedder.embed_passages([texts[i] for i in todo], progress=progress)
         vectors[todo] = new
+    lap("embed")
 
     import bm25s
     import faiss
@@ -239,10 +254,13 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
     from .lexical import tokenize
 
     tokens = [tokenize(t) for t in texts]
+    lap("tokenize")
     vocab = Counter(t for toks in tokens for t in set(toks))
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index(tokens, show_progress=False)
+    lap("bm25")
     lexicon = Lexicon.build(vocab)
+    lap("lexicon")
 
     tmp = Path(tempfile.mkdtemp(prefix=index.name + ".tmp-", dir=index.parent))
     try:
@@ -251,7 +269,9 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
                 fh.write(json.dumps(c.to_dict(), ensure_ascii=False) + "\n")
         np.save(tmp / "vectors.npy", vectors)
         (tmp / "hashes.json").write_text(json.dumps(keys), encoding="utf-8")
+        lap("write")
         faiss.write_index(_faiss_index(vectors), str(tmp / "dense.faiss"))
+        lap("faiss")
         bm25.save(tmp / "bm25", show_progress=False)
         districts = sorted({a.district for a in articles})
         (tmp / "lexicon.json").write_text(
@@ -287,11 +307,12 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
         # The manifest is written last: a directory without one is never taken for an index.
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         _swap(tmp, index)
+        lap("write")
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return BuildReport(index, len(chunks), len(articles), len(docs), len(todo), len(chunks) - len(todo), skipped,
-                       time.perf_counter() - t0)
+                       time.perf_counter() - t0, phases=phases)
 
 
 def add_files(files: list[Path], corpus: Path) -> list[Path]:
