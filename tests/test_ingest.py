@@ -68,14 +68,16 @@ def test_gbk_bom_crlf_binary_and_empty_files(tmp_path):
     (corpus / "bom.md").write_bytes(b"\xef\xbb\xbf" + SECOND_CITY.replace("\n", "\r\n").encode("utf-8"))
     (corpus / "photo.txt").write_bytes(bytes(range(256)) * 20)
     (corpus / "empty.txt").write_text("", encoding="utf-8")
-    (corpus / "notes.pdf").write_bytes(b"%PDF-1.4")  # not a text type: not listed at all
+    (corpus / "notes.pdf").write_bytes(b"%PDF-1.4")  # a truncated PDF
+    (corpus / "photo.jpg").write_bytes(b"\xff\xd8\xff")  # not a report type: not listed at all
     docs, skipped = read_corpus(corpus)
     by_name = {d.source: d for d in docs}
     assert set(by_name) == {"gbk.txt", "bom.md"}
     assert "寿光市" in by_name["gbk.txt"].text and by_name["gbk.txt"].encoding.lower().startswith("gb")
     assert not by_name["bom.md"].text.startswith("\ufeff")
     reasons = {s.source: s.reason for s in skipped}
-    assert set(reasons) == {"photo.txt", "empty.txt"}
+    assert set(reasons) == {"photo.txt", "empty.txt", "notes.pdf"}
+    assert "cannot read this PDF" in reasons["notes.pdf"]
     assert "binary" in reasons["photo.txt"] and "empty" in reasons["empty.txt"]
     articles, _, _ = load_articles(corpus)
     assert [a.district for a in articles if a.source == "bom.md"] == ["寿光市", "临淄区", "张店区"]

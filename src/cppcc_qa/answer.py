@@ -40,6 +40,7 @@ class Citation:
     end: int
     quote: str
     passage: Passage
+    location: str | None = None  # PDF page / Word paragraph of the original, for extracted sources
 
 
 @dataclass
@@ -159,7 +160,8 @@ def _citation(marker: int, u: _Unit, r: Retriever) -> Citation:
     starts = [s for s, _ in art["paragraphs"]]
     raw = r.source_text(u.passage.source)
     return Citation(marker, u.passage.district, u.passage.title, u.passage.source,
-                    max(1, bisect_right(starts, u.start)), u.start, u.end, repair(raw[u.start : u.end]), u.passage)
+                    max(1, bisect_right(starts, u.start)), u.start, u.end, repair(raw[u.start : u.end]), u.passage,
+                    r.location(u.passage.source, u.start))
 
 
 def answer(question: str, k: int = 5, district: str | list[str] | None = None, *, history: list | None = None,

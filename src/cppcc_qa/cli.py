@@ -120,7 +120,8 @@ def cmd_ask(args) -> int:
     if result.citations:
         print("\n来源 Sources:" if result.lang == "zh" else "\nSources:")
         for c in result.citations:
-            print(f"[{c.marker}] {c.district} · {c.title} · 第{c.paragraph}段 · {c.source}:{c.start}-{c.end}")
+            where = f" · {c.location}" if c.location else ""
+            print(f"[{c.marker}] {c.district} · {c.title} · 第{c.paragraph}段{where} · {c.source}:{c.start}-{c.end}")
     else:
         print("\n可能相关 Possibly related:" if result.lang == "zh" else "\nPossibly related:")
         _print_passages(result.passages[:3])
@@ -140,7 +141,8 @@ def cmd_quote(args) -> int:
     if not quotes[0].exact:
         print("没有完全一致的原文；以下为最接近的句子（并非原文引用）/ No exact match; nearest sentences (NOT exact):")
     for n, q in enumerate(quotes, 1):
-        print(f"[{n}] {q.district} · {q.title} · 第{q.paragraph}段 · {q.source}:{q.start}-{q.end}"
+        print(f"[{n}] {q.district} · {q.title} · 第{q.paragraph}段{' · ' + q.location if q.location else ''}"
+              f" · {q.source}:{q.start}-{q.end}"
               + ("" if q.exact else f" · similarity {q.similarity:.2f}"))
         print(f"    …{q.before}【{q.text}】{q.after}…")
         print(f"    {q.citation}")

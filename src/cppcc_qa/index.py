@@ -278,10 +278,13 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
             json.dumps({"en2zh": lexicon.to_json(), "districts": districts}, ensure_ascii=False), encoding="utf-8"
         )
         (tmp / "sources").mkdir()
-        sidecars = {}
+        sidecars, locators = {}, {}
         for n, d in enumerate(docs):
             sidecars[d.source] = f"sources/{n:05d}.txt"
             (tmp / sidecars[d.source]).write_text(d.text, encoding="utf-8")
+            if d.marks:
+                locators[d.source] = {"kind": d.encoding, "marks": d.marks}
+        (tmp / "sources" / "locators.json").write_text(json.dumps(locators, ensure_ascii=False), encoding="utf-8")
         with (tmp / "articles.jsonl").open("w", encoding="utf-8") as fh:
             for a in articles:
                 row = {k: getattr(a, k) for k in ("id", "source", "district", "title", "title_derived", "reporters",

@@ -27,13 +27,14 @@ from .errors import CppccQaError
 log = logging.getLogger("cppcc_qa")
 
 TEXT_SUFFIXES = (".txt", ".md")
+ALL_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf", ".html", ".htm")
 
 def max_file_bytes() -> int:
     """Largest report read (one newspaper page is ~25 KB); $CPPCC_QA_MAX_FILE_MB raises it."""
     return int(float(os.environ.get("CPPCC_QA_MAX_FILE_MB", "8")) * 1024 * 1024)
 
 
-_ADMIN = r"[\u4e00-\u9fff]{1,8}?(?:自治县|自治州|新区|区|市|县|旗|州|盟)"
+_ADMIN = r"[\u4e00-\u9fff]{2,8}?(?:自治县|自治州|新区|区|市|县|旗|州|盟)"
 _HEADLINE = re.compile(rf"^(?P<district>{_ADMIN})\s*[：:]\s*(?P<title>\S.*)$")
 _LEAD = re.compile(r"^\s*本报讯\s*[（(]\s*(?:通讯员|记者)\s*(?P<names>[^）)]*)[）)]")
 _CAPTION = re.compile(r"^[（(]?\s*(?:通讯员|记者|摄影)[\s：:]*(?P<names>[\u4e00-\u9fff·\s]{2,40}?)\s*摄\s*[）)]?$")
@@ -95,8 +96,9 @@ class Document:
     source: str
     path: Path
     text: str
-    encoding: str
+    encoding: str  # the text encoding, or "pdf" / "docx" / "html" for extracted text
     sha256: str = ""
+    marks: list[tuple[int, int]] = field(default_factory=list)  # (offset, page or Word paragraph)
 
 
 @dataclass
@@ -142,12 +144,12 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
 
 
 def iter_corpus_files(corpus: Path) -> list[Path]:
-    """Report files under ``corpus``: ``.txt``/``.md``, hidden entries skipped, symlinked dirs not followed."""
+    """Report files under ``corpus`` (txt, md, docx, pdf, html); hidden entries skipped, symlinked dirs not followed."""
     found: list[Path] = []
     for root, dirs, files in os.walk(corpus, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(TEXT_SUFFIXES):
+            if not name.startswith(".") and name.lower().endswith(ALL_SUFFIXES):
                 found.append(Path(root) / name)
     return found
 
@@ -168,7 +170,14 @@ def read_corpus(corpus: Path) -> tuple[list[Document], list[Skipped]]:
                 raise ValueError(f"{size / 2**20:.0f} MiB is over the {max_file_bytes() / 2**20:g} MiB limit for one report; "
                                  "split it, or raise CPPCC_QA_MAX_FILE_MB")
             data = path.read_bytes()
-            text, encoding = decode_bytes(data)
+            marks: list[tuple[int, int]] = []
+            if path.suffix.lower() in TEXT_SUFFIXES:
+                text, encoding = decode_bytes(data)
+            else:
+                from .extract import extract
+
+                got = extract(path, data)
+                text, encoding, marks = got.text, got.kind, got.marks
         except (OSError, ValueError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
             log.warning("skipped %s: %s", source, reason)
@@ -178,7 +187,7 @@ def read_corpus(corpus: Path) -> tuple[list[Document], list[Skipped]]:
             log.warning("skipped %s: the file is empty", source)
             skipped.append(Skipped(source, "the file is empty"))
             continue
-        docs.append(Document(source, path, text, encoding, hashlib.sha256(data).hexdigest()))
+        docs.append(Document(source, path, text, encoding, hashlib.sha256(data).hexdigest(), marks))
     return docs, skipped
 
 

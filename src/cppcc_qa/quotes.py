@@ -30,6 +30,7 @@ class Quote:
     after: str
     citation: str  # ready to paste
     similarity: float = 1.0
+    location: str | None = None  # PDF page / Word paragraph of the original, for extracted sources
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -51,9 +52,11 @@ def _make(r: Retriever, source: str, start: int, end: int, exact: bool, similari
     text = repair(raw[start:end])
     before = repair(raw[max(art["start"], start - CONTEXT) : start])
     after = repair(raw[end : min(art["end"], end + CONTEXT)])
-    citation = f"“{text}”——《{art['title']}》（{art['district']}，第{para}段，{source}）"
+    location = r.location(source, start)
+    where = f"，{location}" if location else ""
+    citation = f"“{text}”——《{art['title']}》（{art['district']}，第{para}段{where}，{source}）"
     return Quote(exact, text, art["district"], art["title"], source, para, start, end, before, after, citation,
-                 round(similarity, 3))
+                 round(similarity, 3), location)
 
 
 def find_quotes(phrase: str, *, fuzzy: int = 3, index: str | Path | None = None, corpus: str | Path | None = None,

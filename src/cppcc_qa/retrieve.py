@@ -116,6 +116,22 @@ class Retriever:
             self._texts[source] = (self.index_dir / sidecar).read_text(encoding="utf-8")
         return self._texts[source]
 
+    def location(self, source: str, offset: int) -> str | None:
+        """Where ``offset`` of an extracted source is in the original: PDF page or Word paragraph."""
+        if not hasattr(self, "_locators"):
+            path = self.index_dir / "sources" / "locators.json"
+            object.__setattr__(self, "_locators", json.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
+        loc = self._locators.get(source)  # type: ignore[attr-defined]
+        if not loc:
+            return None
+        from .extract import locate
+
+        number = locate([tuple(m) for m in loc["marks"]], offset)
+        if number is None:
+            return None
+        return f"PDF 第{number}页" if loc["kind"] == "pdf" else (
+            f"Word 第{number}段" if loc["kind"] == "docx" else f"HTML 第{number}块")
+
     def article(self, article_id: str) -> dict:
         return self._article_by_id[article_id]
 

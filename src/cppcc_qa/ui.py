@@ -49,7 +49,8 @@ def sources_html(result) -> str:
                 body = e(text)
             cards.append(
                 f"<div class='source-card'><div class='meta'>[{c.marker}] {e(c.district)} · 《{e(c.title)}》 · "
-                f"第{c.paragraph}段 · score {p.score:.3f} · {e(c.source)}:{c.start}-{c.end}</div>{body}</div>"
+                f"第{c.paragraph}段{' · ' + e(c.location) if c.location else ''} · score {p.score:.3f} · "
+                f"{e(c.source)}:{c.start}-{c.end}</div>{body}</div>"
             )
         return "\n".join(cards)
     head = "可能相关（并非答案） · Possibly related (not an answer)"
@@ -73,7 +74,8 @@ def quotes_html(quotes) -> str:
     for n, q in enumerate(quotes, 1):
         sim = "" if q.exact else f" · 相似度 similarity {q.similarity:.2f}"
         out.append(f"<div class='source-card'><div class='meta'>[{n}] {e(q.district)} · 《{e(q.title)}》 · "
-                   f"第{q.paragraph}段 · {e(q.source)}:{q.start}-{q.end}{sim}</div>…{e(q.before)}<mark>{e(q.text)}</mark>"
+                   f"第{q.paragraph}段{' · ' + e(q.location) if q.location else ''} · {e(q.source)}:{q.start}-{q.end}{sim}"
+                   f"</div>…{e(q.before)}<mark>{e(q.text)}</mark>"
                    f"{e(q.after)}…</div>")
     return "\n".join(out)
 
