@@ -122,3 +122,17 @@ def test_formats_read_by_read_corpus(mixed):
     docs, skipped = read_corpus(corpus)
     assert {d.encoding for d in docs} == {"docx", "pdf", "html"}
     assert len(skipped) == 3
+
+
+def test_year_filter(mixed):
+    corpus, index = mixed
+    r = get_retriever(index, corpus)
+    assert r.years == [2023, 2024]
+    assert {p.year for p in r.search("政协协商", k=10, year=2023)} == {2023}
+    assert {p.district for p in r.search("政协协商", k=10, year=[2024], district="寿光市")} == {"寿光市"}
+    from cppcc_qa.errors import InputError
+
+    with pytest.raises(InputError, match="No report"):
+        r.search("政协", year=1999)
+    with pytest.raises(InputError, match="not a year"):
+        r.search("政协", year="soon")

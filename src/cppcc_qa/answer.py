@@ -165,6 +165,7 @@ def _citation(marker: int, u: _Unit, r: Retriever) -> Citation:
 
 
 def answer(question: str, k: int = 5, district: str | list[str] | None = None, *, history: list | None = None,
+           year: int | list[int] | None = None,
            index: str | Path | None = None, corpus: str | Path | None = None, model: str | None = None,
            llm: bool | None = None) -> Answer:
     """Answer from the reports: quoted clauses with [n] markers, or ``found=False`` when they do not say.
@@ -178,7 +179,7 @@ def answer(question: str, k: int = 5, district: str | list[str] | None = None, *
     zh = is_chinese(question)
     lang = "zh" if zh else "en"
     filt = district or (named if asked != question else None)
-    passages = r.search(asked, k=k, district=filt, reranker=os.environ.get(config.ENV_RERANKER) or None)
+    passages = r.search(asked, k=k, district=filt, reranker=os.environ.get(config.ENV_RERANKER) or None, year=year)
     result = _extractive(question, asked, passages, r, lang)
     if llm is None:
         from .llm import configured

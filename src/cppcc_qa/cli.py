@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--k", type=_positive_int, default=5, help="passages to retrieve (default 5)")
     p.add_argument("--district", action="append", help="only this district (repeatable)")
+    p.add_argument("--year", type=int, action="append", help="only reports of this year (repeatable)")
     p.add_argument("--json", action="store_true", help="print the whole answer as JSON")
     p.add_argument("--passages", action="store_true", help="print the retrieved passages only (no answer)")
 
@@ -102,7 +103,7 @@ def cmd_ask(args) -> int:
 
     kw = {"index": args.index, "corpus": args.corpus, "model": args.model}
     if args.passages:
-        passages = retrieve(args.question, k=args.k, district=args.district, **kw)
+        passages = retrieve(args.question, k=args.k, district=args.district, year=args.year, **kw)
         if args.json:
             print(json.dumps([p.to_dict() for p in passages], ensure_ascii=False, indent=2))
         else:
@@ -110,7 +111,7 @@ def cmd_ask(args) -> int:
         return 0
     from .answer import answer
 
-    result = answer(args.question, k=args.k, district=args.district, **kw)
+    result = answer(args.question, k=args.k, district=args.district, year=args.year, **kw)
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return 0

@@ -203,6 +203,26 @@ class Retriever:
     def districts(self) -> list[str]:
         return list(self.manifest.get("districts", []))
 
+    @property
+    def years(self) -> list[int]:
+        return list(self.manifest.get("years", []))
+
+    def _filter(self, district, year) -> np.ndarray | None:
+        """Boolean mask over chunks for a district (name, pinyin or list) and/or a year (int or list)."""
+        mask = self._district_filter(district)
+        if year in (None, "", []):
+            return mask
+        years = [year] if isinstance(year, int | str) else list(year)
+        try:
+            wanted = {int(y) for y in years}
+        except (TypeError, ValueError):
+            raise InputError(f"Year {year!r} is not a year.", "Use a four-digit year such as 2025.") from None
+        if not wanted & set(self.years):
+            raise InputError(f"No report in the index is from {sorted(wanted)}.",
+                             f"Years in the index: {', '.join(map(str, self.years)) or 'none'}.")
+        by_year = np.array([c.year in wanted for c in self.chunks], dtype=bool)
+        return by_year if mask is None else mask & by_year
+
     def _district_filter(self, district: str | list[str] | tuple[str, ...] | None) -> np.ndarray | None:
         if district is None or district == "" or district == []:
             return None
@@ -271,23 +291,24 @@ class Retriever:
         return list(merged.items())
 
     def search(self, question: str, k: int = 5, district=None, settings: Settings = HYBRID_PLUS,
-               reranker: str | None = None) -> list[Passage]:
-        """Passages for ``question``, best first; ``reranker`` (a cross-encoder) reorders the top candidates."""
+               reranker: str | None = None, year=None) -> list[Passage]:
+        """Passages for ``question``, best first; ``district``/``year`` filter; ``reranker`` (a cross-encoder)
+        reorders the top candidates."""
         if reranker:
             from .rerank import load_reranker
 
             k = check_k(k)
-            candidates = self._search(question, max(k, 20), district, settings)
+            candidates = self._search(question, max(k, 20), district, settings, year)
             return load_reranker(reranker).rerank(clean_question(question), candidates, k)
-        return self._search(question, k, district, settings)
+        return self._search(question, k, district, settings, year)
 
-    def _search(self, question: str, k: int, district, settings: Settings) -> list[Passage]:
+    def _search(self, question: str, k: int, district, settings: Settings, year=None) -> list[Passage]:
         from .fusion import rrf
         from .lexical import is_chinese
 
         question = clean_question(question)
         k = check_k(k)
-        mask = self._district_filter(district)
+        mask = self._filter(district, year)
         n = min(len(self.chunks), max(50, 4 * k))
         rankings: dict[str, list[int]] = {}
         dense: dict[int, float] = {}
@@ -352,13 +373,13 @@ def get_retriever(index: str | Path | None = None, corpus: str | Path | None = N
         return retriever
 
 
-def retrieve(question: str, k: int = 5, district: str | list[str] | None = None, *,
+def retrieve(question: str, k: int = 5, district: str | list[str] | None = None, *, year: int | list[int] | None = None,
              index: str | Path | None = None, corpus: str | Path | None = None, model: str | None = None,
              reranker: str | None = None) -> list[Passage]:
-    """Passages for ``question``, best first. ``district`` filters (one name or a list).
+    """Passages for ``question``, best first. ``district`` and ``year`` filter (one value or a list).
 
     The index comes from ``index`` / $CPPCC_QA_INDEX / ./index and is built from
     ``corpus`` / $CPPCC_QA_CORPUS / ./corpus when missing or stale.
     """
     reranker = reranker or os.environ.get(config.ENV_RERANKER) or None
-    return get_retriever(index, corpus, model).search(question, k=k, district=district, reranker=reranker)
+    return get_retriever(index, corpus, model).search(question, k=k, district=district, reranker=reranker, year=year)

@@ -90,12 +90,13 @@ def build_app(corpus: str | Path | None = None, index: str | Path | None = None,
     from .retrieve import get_retriever
 
     kw = {"corpus": corpus, "index": index, "model": model}
-    districts = get_retriever(index, corpus, model).districts
+    loaded = get_retriever(index, corpus, model)
+    districts, years = loaded.districts, loaded.years
 
-    def ask_api(question: str, district: list[str] | None = None) -> dict:
+    def ask_api(question: str, district: list[str] | None = None, year: list[int] | None = None) -> dict:
         """Answer a question: text with [n] markers, citations with exact offsets, found flag."""
         try:
-            return answer(question, district=district or None, **kw).to_dict()
+            return answer(question, district=district or None, year=year or None, **kw).to_dict()
         except CppccQaError as err:
             return {"error": str(err), "found": False, "text": "", "citations": []}
 
@@ -106,12 +107,13 @@ def build_app(corpus: str | Path | None = None, index: str | Path | None = None,
         except CppccQaError as err:
             return {"error": str(err)}
 
-    def chat(message: str, history: list, district: list[str]):
+    def chat(message: str, history: list, district: list[str], year: list[int] | None = None):
         history = list(history or [])
         previous = [m["content"] for m in history if m.get("role") == "user" and isinstance(m.get("content"), str)]
         history.append({"role": "user", "content": message})
         try:
-            result = answer(message, district=district or None, history=previous, **kw)
+            result = answer(message, district=district or None, year=[int(y) for y in year or []] or None,
+                            history=previous, **kw)
         except CppccQaError as err:
             history.append({"role": "assistant", "content": f"⚠️ {err}"})
             yield history, "", sources_html(None)
@@ -147,14 +149,17 @@ def build_app(corpus: str | Path | None = None, index: str | Path | None = None,
                         send = gr.Button("提问 · Ask", variant="primary", scale=1, elem_id="ask-btn")
                     with gr.Row():
                         pick = gr.Dropdown(choices=districts, multiselect=True, label="限定县市区 · District filter",
-                                           elem_id="district-filter", scale=4)
+                                           elem_id="district-filter", scale=3)
+                        year_pick = gr.Dropdown(choices=[str(y) for y in years], multiselect=True,
+                                                label="年份 · Year", elem_id="year-filter", scale=1,
+                                                visible=len(years) > 1)
                         clear = gr.Button("清空对话 · Clear", scale=1, elem_id="clear-btn")
                     gr.Examples(EXAMPLES, inputs=box, label="示例问题 · Examples")
                 with gr.Column(scale=2):
                     gr.Markdown("### 来源 · Sources")
                     panel = gr.HTML(sources_html(None), elem_id="sources")
-            send.click(chat, [box, bot, pick], [bot, box, panel], api_visibility="private")
-            box.submit(chat, [box, bot, pick], [bot, box, panel], api_visibility="private")
+            send.click(chat, [box, bot, pick, year_pick], [bot, box, panel], api_visibility="private")
+            box.submit(chat, [box, bot, pick, year_pick], [bot, box, panel], api_visibility="private")
             clear.click(lambda: ([], "", sources_html(None)), None, [bot, box, panel], api_visibility="private")
         with gr.Tab("找原文 · Find quote"):
             with gr.Row():
