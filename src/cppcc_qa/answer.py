@@ -92,15 +92,16 @@ def resolve_follow_up(question: str, history: list | None, matcher) -> tuple[str
 
 def absent_entity(question: str, r: Retriever) -> str | None:
     """A name in a Chinese question that the reports never mention: a place (寿光市) or a Latin term (GDP)."""
-    from .lexical import _jieba
+    from .lexical import _jieba, stem
 
-    corpus = [r.source_text(s) for s in r.manifest.get("sidecars", {})]
+    vocab = r.bm25.vocab_dict
     for tok in _jieba().cut(question):
         place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其"
         latin = bool(_LATIN_TERM.fullmatch(tok)) and tok.lower() not in EN_STOPWORDS
-        if not (place or latin) or tok in r.districts or r.matcher.find(tok):
+        if not (place or latin) or tok in r.districts or r.matcher.find(tok) or tok in vocab or stem(tok) in vocab:
             continue
-        if not any(tok.lower() in text.lower() for text in corpus):
+        pattern = re.compile(re.escape(tok), re.IGNORECASE)
+        if not any(pattern.search(r.source_text(s)) for s in r.manifest.get("sidecars", {})):
             return tok
     return None
 

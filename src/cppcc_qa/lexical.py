@@ -69,3 +69,16 @@ def is_chinese(text: str) -> bool:
     cjk = len(_CJK.findall(text))
     latin = len(re.findall(r"[A-Za-z]+", text))
     return cjk > 0 and cjk >= latin
+
+
+def tokenize_many(texts: list[str], workers: int | None = None) -> list[list[str]]:
+    """``tokenize`` over many texts; large inputs are split across CPU cores (jieba is pure Python)."""
+    import os
+
+    workers = workers or min(4, os.cpu_count() or 1)
+    if workers < 2 or len(texts) < 4000:
+        return [tokenize(t) for t in texts]
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_jieba) as pool:
+        return pool.map(tokenize, texts, chunksize=500)
