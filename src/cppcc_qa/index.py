@@ -37,7 +37,8 @@ from .ingest import Skipped, iter_corpus_files, load_articles
 log = logging.getLogger("cppcc_qa")
 
 FORMAT_VERSION = 1
-HNSW_THRESHOLD = 50_000  # exact flat search below this many chunks, HNSW above
+HNSW_THRESHOLD = 50_000
+KEEP_FILES = ("README.md", ".gitignore", ".gitkeep")  # exact flat search below this many chunks, HNSW above
 REQUIRED_FILES = (
     "manifest.json", "chunks.jsonl", "vectors.npy", "hashes.json", "dense.faiss", "lexicon.json", "articles.jsonl",
 )
@@ -346,6 +347,9 @@ def _swap(new: Path, index: Path) -> None:
     backup = index.with_name(index.name + ".old")
     if backup.exists():
         shutil.rmtree(backup)
+    for keep in KEEP_FILES:  # files a user or the repo put there (the shipped index/README.md)
+        if (index / keep).is_file() and not (new / keep).exists():
+            shutil.copy2(index / keep, new / keep)
     if index.exists():
         os.replace(index, backup)
     os.replace(new, index)
