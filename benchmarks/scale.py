@@ -112,7 +112,7 @@ def pct(xs: list[float], p: float) -> float:
 def serve_probe(index: Path, corpus: Path, n: int) -> dict:
     """In a fresh process: load, run queries like a server would, report timings and peak RSS."""
     code = f"""
-import json, resource, statistics, time
+import json, statistics, time
 import numpy as np
 from pathlib import Path
 from cppcc_qa.retrieve import get_retriever
@@ -132,7 +132,8 @@ res = {{
   "retrieve": t(lambda q: r.search(q, k=5)),
   "answer": t(lambda q: answer(q, index={str(index)!r}, corpus={str(corpus)!r})),
 }}
-res["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: on Linux a child started by fork+exec inherits the parent's ru_maxrss.
+res["rss_mb"] = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
 print(json.dumps(res))
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
