@@ -58,21 +58,15 @@ def score_runs(questions: list[Question], results: dict[str, list[tuple[str, str
     answerable = [q for q in questions if not q.unanswerable]
     if not answerable:
         return {}
+    # Each returned passage is a document "<rank>"; the hits among them are the relevant ones. A question
+    # with no hit gets a relevant placeholder that was never returned, so it scores 0.
     qrels: dict[str, dict[str, int]] = {}
     run: dict[str, dict[str, float]] = {}
     for q in answerable:
-        ranked = results.get(q.id, [])
-        qrels[q.id] = {"__relevant__": 1}
-        run[q.id] = {"__none__": 0.0}
-        for rank, (district, text) in enumerate(ranked[:10], 1):
-            doc = f"{rank}" if not is_hit(q, district, text) else f"hit{rank}"
-            run[q.id][doc] = 1.0 / rank
-            if doc.startswith("hit"):
-                qrels[q.id][doc] = 1
-    # One relevant "slot" per question: the best hit is what counts for hit@k and MRR.
-    for qid in qrels:
-        hits = [d for d in qrels[qid] if d.startswith("hit")]
-        qrels[qid] = {d: 1 for d in hits} or {"__relevant__": 1}
+        ranked = results.get(q.id, [])[:10]
+        run[q.id] = {"__none__": 0.0} | {str(rank): 1.0 / rank for rank in range(1, len(ranked) + 1)}
+        hits = {str(rank): 1 for rank, (district, text) in enumerate(ranked, 1) if is_hit(q, district, text)}
+        qrels[q.id] = hits or {"__unfound__": 1}
     with warnings.catch_warnings():  # ranx's numba kernels warn about an int cast that does not matter here
         warnings.simplefilter("ignore")
         m = evaluate(Qrels(qrels), Run(run), ["hit_rate@1", "hit_rate@5", "mrr@10", "ndcg@10"], make_comparable=True)

@@ -106,6 +106,10 @@ class Retriever:
     articles: list[dict] = field(default_factory=list)
     mtime: int = 0
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
+    _locators: dict | None = field(default=None, init=False, repr=False)
+    _by_id: dict[str, dict] | None = field(default=None, init=False, repr=False)
+    _idf: np.ndarray | None = field(default=None, init=False, repr=False)
+    _idf_max: float = field(default=0.0, init=False, repr=False)
 
     def source_text(self, source: str) -> str:
         """The decoded text of a source file, as indexed (offsets point into it)."""
@@ -118,10 +122,10 @@ class Retriever:
 
     def location(self, source: str, offset: int) -> str | None:
         """Where ``offset`` of an extracted source is in the original: PDF page or Word paragraph."""
-        if not hasattr(self, "_locators"):
+        if self._locators is None:
             path = self.index_dir / "sources" / "locators.json"
-            object.__setattr__(self, "_locators", json.loads(path.read_text(encoding="utf-8")) if path.exists() else {})
-        loc = self._locators.get(source)  # type: ignore[attr-defined]
+            self._locators = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        loc = self._locators.get(source)
         if not loc:
             return None
         from .extract import locate
@@ -133,13 +137,9 @@ class Retriever:
             f"Word 第{number}段" if loc["kind"] == "docx" else f"HTML 第{number}块")
 
     def article(self, article_id: str) -> dict:
-        return self._article_by_id[article_id]
-
-    @property
-    def _article_by_id(self) -> dict[str, dict]:
-        if not hasattr(self, "_by_id"):
-            object.__setattr__(self, "_by_id", {a["id"]: a for a in self.articles})
-        return self._by_id  # type: ignore[attr-defined]
+        if self._by_id is None:
+            self._by_id = {a["id"]: a for a in self.articles}
+        return self._by_id[article_id]
 
     @classmethod
     def load(cls, index_dir: Path, model: str | None = None) -> Retriever:
@@ -241,14 +241,13 @@ class Retriever:
 
     def idf(self, token: str) -> float:
         """BM25 inverse document frequency of ``token`` over chunks (unknown tokens get the maximum)."""
-        if not hasattr(self, "_idf"):
-            indptr = np.asarray(self.bm25.scores["indptr"])
-            df = np.diff(indptr).astype(np.float64)
+        if self._idf is None:
+            df = np.diff(np.asarray(self.bm25.scores["indptr"])).astype(np.float64)
             n = float(len(self.chunks))
-            object.__setattr__(self, "_idf", np.log(1.0 + (n - df + 0.5) / (df + 0.5)))
-            object.__setattr__(self, "_idf_max", float(np.log(1.0 + (n + 0.5) / 0.5)))
+            self._idf_max = float(np.log(1.0 + (n + 0.5) / 0.5))
+            self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
         tid = self.bm25.vocab_dict.get(token)
-        return self._idf_max if tid is None else float(self._idf[tid])  # type: ignore[attr-defined]
+        return self._idf_max if tid is None else float(self._idf[tid])
 
     def dense_scores(self, question: str, mask: np.ndarray | None, n: int) -> tuple[list[int], dict[int, float]]:
         import faiss
