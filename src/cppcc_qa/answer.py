@@ -66,6 +66,7 @@ class _Unit:
     end: int
     score: float
     coverage: float
+    lex: float = 0.0  # share of the question's terms in this clause
 
 
 def resolve_follow_up(question: str, history: list | None, matcher) -> tuple[str, list[str]]:
@@ -149,10 +150,11 @@ def _score_units(question: str, passages: list[Passage], r: Retriever) -> list[_
                 if e <= p.start or s >= p.end or len(raw[s:e].strip()) < 6:
                     continue
                 toks = set(tokenize(raw[s:e])) | {art["district"]}
-                score = 0.55 * _covered(groups, toks) + 0.45 * (p.score / top)
+                lex = _covered(groups, toks)
+                score = 0.55 * lex + 0.45 * (p.score / top)
                 if wants_number and re.search(r"\d", raw[s:e]):
                     score += 0.05
-                units.append(_Unit(p, s, e, score, _covered(groups, art_tokens)))
+                units.append(_Unit(p, s, e, score, _covered(groups, art_tokens), lex))
     return sorted(units, key=lambda u: -u.score)
 
 
@@ -219,8 +221,8 @@ def _extractive(question: str, asked: str, passages: list[Passage], r: Retriever
     for u in units:
         if u.score < best.score * (0.75 if grouped else 0.85) or len(chosen) >= (4 if grouped else 2):
             break
-        if grouped and u.passage.district in seen_districts:
-            continue
+        if grouped and (u.passage.district in seen_districts or u.lex < 0.85 * best.lex):
+            continue  # another district is listed only with evidence as complete as the best one's
         if any(u.start < c.end and c.start < u.end for c in chosen):
             continue
         chosen.append(u)
