@@ -256,6 +256,7 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
 
     tokens = tokenize_many(texts)
     lap("tokenize")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build step at DEBUG
     vocab = Counter(t for toks in tokens for t in set(toks))
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index(tokens, show_progress=False)
