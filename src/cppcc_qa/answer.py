@@ -139,10 +139,13 @@ def _score_units(question: str, passages: list[Passage], r: Retriever) -> list[_
     top = passages[0].score if passages else 1.0
     wants_number = bool(_HOW_MANY.search(question))
     units: list[_Unit] = []
+    article_cover: dict[str, float] = {}  # passages often share an article: tokenize it once
     for p in passages:
         art = r.article(p.article_id)
         raw = r.source_text(p.source)
-        art_tokens = set([*tokenize(raw[art["start"]:art["end"]]), art["district"]])
+        if p.article_id not in article_cover:
+            art_tokens = {*tokenize(raw[art["start"] : art["end"]]), art["district"]}
+            article_cover[p.article_id] = _covered(groups, art_tokens)
         for ps, pe in art["paragraphs"]:
             if pe <= p.start or ps >= p.end:
                 continue
@@ -154,7 +157,7 @@ def _score_units(question: str, passages: list[Passage], r: Retriever) -> list[_
                 score = 0.55 * lex + 0.45 * (p.score / top)
                 if wants_number and re.search(r"\d", raw[s:e]):
                     score += 0.05
-                units.append(_Unit(p, s, e, score, _covered(groups, art_tokens), lex))
+                units.append(_Unit(p, s, e, score, article_cover[p.article_id], lex))
     return sorted(units, key=lambda u: -u.score)
 
 
