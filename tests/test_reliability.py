@@ -155,6 +155,18 @@ def test_add_files_copies_reports_with_safe_names(indexed, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "cppcc_qa.cli", "index", "--corpus", str(corpus), "--index", str(index),
                           "--add", str(tmp_path / "x.pdf")], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and bad.stderr.count("error:") == 1
+    from cppcc_qa.index import add_files
+
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8")
+    with pytest.raises(CppccQaError, match="Use one of"):
+        add_files([tmp_path / "photo.jpg"], corpus)
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph("寿光市政协设立12个“菜乡议事厅”。")
+    d.save(str(tmp_path / "寿光 报告.docx"))
+    assert add_files([tmp_path / "寿光 报告.docx"], corpus) == [corpus / "寿光_报告.docx"]
+    assert add_files([tmp_path / "寿光 报告.docx"], corpus) == [corpus / "寿光_报告.docx"]  # same bytes: no copy
 
 
 def test_build_error_is_a_cppcc_error(tmp_path):

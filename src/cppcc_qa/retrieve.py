@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -380,5 +379,5 @@ def retrieve(question: str, k: int = 5, district: str | list[str] | None = None,
     The index comes from ``index`` / $CPPCC_QA_INDEX / ./index and is built from
     ``corpus`` / $CPPCC_QA_CORPUS / ./corpus when missing or stale.
     """
-    reranker = reranker or os.environ.get(config.ENV_RERANKER) or None
-    return get_retriever(index, corpus, model).search(question, k=k, district=district, reranker=reranker, year=year)
+    return get_retriever(index, corpus, model).search(question, k=k, district=district,
+                                                      reranker=config.reranker_name(reranker), year=year)
