@@ -11,6 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 DEV = ROOT / "eval" / "dev.jsonl"
 EXTRA_SET = ROOT / "eval" / "extra.jsonl"  # our own questions, written from the report
+CALIB_SET = ROOT / "eval" / "calib.jsonl"  # our own; the abstention rules were tuned on it
+HOLDOUT_SET = ROOT / "eval" / "holdout.jsonl"  # our own; measured once the rules were set
+SHORT_SET = ROOT / "eval" / "short.jsonl"  # our own: short, loosely worded English questions
 
 SECOND_CITY = """2024年各县市区政协工作亮点
 

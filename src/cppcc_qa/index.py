@@ -7,7 +7,7 @@
       hashes.json        content hash of each embedded text, in vector order
       dense.faiss        FAISS inner-product index over vectors.npy
       bm25/              bm25s arrays and params (npy + json)
-      lexicon.json       English -> Chinese corpus words (from CC-CEDICT), districts
+      lexicon.json       English -> Chinese corpus words (from CC-CEDICT), words the corpus mentions, districts
       articles.jsonl     one article per line: district, title, reporters, span, paragraph spans
       sources/           the decoded text of every source file, so citations and quotes are exact
 """
@@ -36,7 +36,7 @@ from .ingest import ALL_SUFFIXES, Skipped, iter_corpus_files, load_articles
 
 log = logging.getLogger("cppcc_qa")
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: lexicon.json also holds the presence tables used for abstention
 HNSW_THRESHOLD = 50_000  # exact flat search below this many chunks, HNSW above
 KEEP_FILES = ("README.md", ".gitignore", ".gitkeep")  # non-index files in the index dir that a swap keeps
 REQUIRED_FILES = (
@@ -261,7 +261,10 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
     bm25 = bm25s.BM25(k1=1.2, b=0.75)
     bm25.index(tokens, show_progress=False)
     lap("bm25")
-    lexicon = Lexicon.build(vocab)
+    chars: set[str] = set()
+    for t in texts:
+        chars.update(t)
+    lexicon = Lexicon.build(vocab, chars=chars)
     lap("lexicon")
 
     tmp = Path(tempfile.mkdtemp(prefix=index.name + ".tmp-", dir=index.parent))
@@ -277,7 +280,7 @@ def _build_locked(corpus, index, embedder_spec, progress, force, t0, fail_after_
         bm25.save(tmp / "bm25", show_progress=False)
         districts = sorted({a.district for a in articles})
         (tmp / "lexicon.json").write_text(
-            json.dumps({"en2zh": lexicon.to_json(), "districts": districts}, ensure_ascii=False), encoding="utf-8"
+            json.dumps(lexicon.to_json() | {"districts": districts}, ensure_ascii=False), encoding="utf-8"
         )
         (tmp / "sources").mkdir()
         sidecars, locators = {}, {}

@@ -191,7 +191,7 @@ class Retriever:
             chunks=chunks,
             faiss_index=dense,
             bm25=bm25,
-            lexicon=Lexicon.from_json(lex["en2zh"]),
+            lexicon=Lexicon.from_json(lex),
             matcher=DistrictMatcher.from_districts(lex["districts"]),
             embedder=embedder,
             articles=articles,

@@ -1,0 +1,326 @@
+"""Answerability: do the reports mention what the question is about, and hold the kind of answer asked for?
+
+Two checks, made before an answer is given (``answer.py`` calls ``check_terms``, ``expected_type`` and
+``has_type``):
+
+- **Missing terms.** The question's topic words that the reports never mention. Chinese nouns are looked up
+  in the corpus itself. English words go through CC-CEDICT (``Lexicon.present`` / ``Lexicon.absent``, built
+  with the index), their lemmas (lemminflect) and, for names, the pinyin of the corpus. A missing name
+  (寿光市, GDP, Qingdao) is enough to abstain; otherwise at least half of the topic words must be missing,
+  because a paraphrase can miss the dictionary now and then.
+- **Answer type.** A question asking who holds a post ("Who is the chairman …?", "政协主席是谁？") needs a
+  person's name in the evidence, "when / which year" a date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .lexical import _CJK, EN_STOPWORDS, _jieba, english_words, is_chinese, stem
+
+# At least this share of a question's topic words never mentioned in the reports -> abstain.
+# Calibrated on eval/calib.jsonl (see README "Abstention"); no answerable question reaches it.
+MAX_MISSING_SHARE = 0.5
+
+# Words that name the kind of answer, not the topic ("what is the *name* of …", "多大*比例*").
+FRAME_ZH = frozenset([
+    "名字", "名称", "比例", "地方", "金额", "数量", "数目", "人数", "次数", "时间", "情况", "内容", "方面", "东西", "事情", "原因", "办法",
+    "方式",
+])
+FRAME_EN = frozenset([
+    "name", "names", "number", "amount", "total", "share", "percentage", "proportion", "kind", "type",
+    "way", "thing", "things",
+])
+# Closed-class words lemminflect does not cover; they name no topic.
+_FUNCTION_WORDS = frozenset([
+    "during", "under", "above", "below", "after", "before", "such", "like", "over", "between", "among",
+    "within", "without", "through", "across", "against", "along", "around", "behind", "beyond", "near",
+    "since", "until", "upon", "toward", "towards", "also", "only", "just", "very", "more", "most", "less",
+    "least", "other", "another", "same", "own", "yet", "still", "even", "ever", "never", "please",
+])
+_NUMBER_WORDS = frozenset([
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "twenty", "thirty", "forty", "fifty", "hundred", "thousand", "million", "billion", "first", "second",
+    "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "dozen", "half",
+])
+
+_PLACE_SUFFIX = ("市", "区", "县")
+_LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
+_UK_US = ((r"our$", "or"), (r"tre$", "ter"), (r"ise$", "ize"), (r"yse$", "yze"), (r"ogue$", "og"), (r"ence$", "ense"))
+_WHEN = re.compile(r"^\W*when\b|\b(?:which|what) year\b|\bwhat date\b|什么时候|何时|哪一?年|几月|哪天", re.I)
+# "Who is the chairman …?", "高密市政协主席是谁？": the question names a post and asks who holds it, so the
+# answer is a person's name. Other who-questions ("副店长由谁担任？") may be answered by a role or a group.
+_ROLE_EN = r"(?:chair(?:man|woman|person)?|secretary|mayor|director|head|leader|president|governor|chief|minister)"
+_ROLE_ZH = r"(?:主席|书记|市长|县长|区长|镇长|主任|会长|局长|部长|负责人|院长|校长|省长)"
+_WHO_HOLDS = re.compile(
+    rf"^\W*who (?:is|was|are|were) (?:the |its |their )?(?:[\w'-]+ ){{0,3}}?{_ROLE_EN}s?\b"
+    rf"|\bname of (?:the |its |their )?(?:[\w'-]+ ){{0,3}}?{_ROLE_EN}s?\b|\b{_ROLE_EN}'s name\b"
+    rf"|{_ROLE_ZH}\w{{0,2}}是谁|谁是\w{{0,8}}{_ROLE_ZH}|{_ROLE_ZH}(?:的)?(?:名字|姓名)|{_ROLE_ZH}叫什么", re.I)
+# The hundred most common Chinese surnames (hand-written: no package here ships a surname list).
+_SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+                      "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤习")
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|年初|年底|年末|上半年|下半年")
+
+
+@dataclass(frozen=True)
+class TermCheck:
+    """The question's topic terms, those the reports never mention, and a missing name if any."""
+
+    terms: tuple[str, ...]
+    missing: tuple[str, ...]
+    entity: str | None = None
+
+    @property
+    def share(self) -> float:
+        return len(self.missing) / len(self.terms) if self.terms else 0.0
+
+    @property
+    def reason(self) -> tuple[str, ...]:
+        """The terms to name when abstaining (the missing name first), or () when they do not justify it."""
+        if self.entity:
+            return (self.entity,)
+        if self.missing and self.share >= MAX_MISSING_SHARE:
+            return self.missing[:3]
+        return ()
+
+
+def check_terms(question: str, r, passages=()) -> TermCheck:
+    """Which of ``question``'s topic words the indexed reports mention (``passages``: the retrieved ones)."""
+    return _chinese_terms(question, r) if is_chinese(question) else _english_terms(question, r, passages)
+
+
+def expected_type(question: str) -> str | None:
+    """"person" when the question asks who holds a post, "date" for when-questions, else None."""
+    if _WHO_HOLDS.search(question):
+        return "person"
+    if _WHEN.search(question):
+        return "date"
+    return None
+
+
+def has_type(kind: str, text: str, reporters: tuple[str, ...] | list[str] = ()) -> bool:
+    """Whether ``text`` holds an answer of ``kind``: a date, or a person's name other than the article's
+    ``reporters`` (a byline names who wrote the piece, not who it is about).
+
+    A name is a jieba ``nr`` word of 2-3 characters starting with a common surname: jieba alone also tags
+    words such as 智慧 as names.
+    """
+    if kind == "date":
+        return bool(_DATE.search(text))
+    import jieba.posseg as pseg
+
+    _jieba()
+    words = list(pseg.cut(text))
+    for i, p in enumerate(words):
+        if not p.flag.startswith("nr") or p.word[0] not in _SURNAMES:
+            continue
+        name = p.word
+        if len(name) == 1 and i + 1 < len(words) and 1 <= len(words[i + 1].word) <= 2 \
+                and _CJK.fullmatch(words[i + 1].word[0]):
+            name += words[i + 1].word  # jieba often cuts a surname off its given name: 夏 / 浩然
+        if 2 <= len(name) <= 3 and name not in reporters:
+            return True
+    return False
+
+
+def warm_up() -> None:
+    """Load the tagger, lemmatizer and pinyin table now, so that a server's first question is not slower."""
+    has_type("person", "本报讯")
+    _form_stems("held")
+    _pinyin_syllables()
+
+
+# -- Chinese -------------------------------------------------------------------------------------------------
+
+
+def _mentioned_zh(word: str, r) -> bool:
+    vocab = r.bm25.vocab_dict
+    if word in vocab:
+        return True
+    parts = [t for t in _jieba().cut_for_search(word) if len(t) >= 2 and t != word]
+    if parts and all(t in vocab for t in parts) and "".join(parts) == word:
+        return True  # a compound of mentioned words (社区服务 = 社区 + 服务)
+    return any(word in r.source_text(s) for s in r.manifest.get("sidecars", {}))
+
+
+def absent_entity(question: str, r) -> str | None:
+    """A name in a Chinese question that the reports never mention: a place (寿光市) or a Latin term (GDP)."""
+    vocab = r.bm25.vocab_dict
+    for tok in _jieba().cut(question):
+        place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其"
+        latin = bool(_LATIN_TERM.fullmatch(tok)) and tok.lower() not in EN_STOPWORDS
+        if not (place or latin) or tok in r.districts or r.matcher.find(tok) or tok in vocab or stem(tok) in vocab:
+            continue
+        pattern = re.compile(re.escape(tok), re.IGNORECASE)
+        if not any(pattern.search(r.source_text(s)) for s in r.manifest.get("sidecars", {})):
+            return tok
+    return None
+
+
+def _chinese_terms(question: str, r) -> TermCheck:
+    import jieba.posseg as pseg
+
+    _jieba()
+    terms: list[str] = []
+    for p in pseg.cut(question, HMM=False):
+        w = p.word
+        if (p.flag.startswith("n") or p.flag == "vn") and len(w) >= 2 and _CJK.search(w) and w not in FRAME_ZH \
+                and not r.matcher.find(w) and w not in terms:
+            terms.append(w)
+    missing = tuple(w for w in terms if not _mentioned_zh(w, r))
+    return TermCheck(tuple(terms), missing, absent_entity(question, r))
+
+
+# -- English -------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _form_stems(word: str) -> tuple[str, ...]:
+    """Stems of ``word``'s lemmas (lemminflect) and American spellings: held -> hold, honours -> honor."""
+    import lemminflect
+
+    out = [word]
+    for lemmas in lemminflect.getAllLemmas(word).values():
+        out += [x.lower() for x in lemmas]
+    for form in list(out):
+        for pat, rep in _UK_US:
+            us = re.sub(pat, rep, form)
+            if us != form:
+                out.append(us)
+    return tuple(dict.fromkeys(stem(f) for f in out))
+
+
+def _is_english(word: str) -> bool:
+    import lemminflect
+
+    return bool(lemminflect.getAllLemmas(word))
+
+
+def _related_present(stems: tuple[str, ...], present: frozenset[str]) -> bool:
+    """A derived form of a mentioned word counts: for stems of six letters or more, one the prefix of the
+    other (provincial ~ province, diagnostics ~ diagnose)."""
+    for s in stems:
+        if len(s) >= 6 and any(p.startswith(s) or (len(p) >= 6 and s.startswith(p)) for p in present if " " not in p):
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def _pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (from pypinyin's character table): ``zhong``, ``lv`` …"""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for value in pinyin_dict.values():
+        for syl in value.split(","):
+            out.add("".join(c for c in unicodedata.normalize("NFD", syl) if not unicodedata.combining(c)))
+    return frozenset(out)
+
+
+def is_pinyin_name(word: str) -> bool:
+    """Whether ``word`` reads as two or more pinyin syllables (Shouguang, Xue'er): a Chinese name."""
+    syllables = _pinyin_syllables()
+    count = 0
+    for part in word.lower().split("'"):
+        fewest = [0] + [None] * len(part)  # fewest[i]: fewest syllables spelling part[:i]
+        for i in range(1, len(part) + 1):
+            options = [fewest[j] + 1 for j in range(max(0, i - 6), i)
+                       if fewest[j] is not None and part[j:i] in syllables]
+            fewest[i] = min(options, default=None)
+        if not part or fewest[-1] is None:
+            return False
+        count += fewest[-1]
+    return count >= 2
+
+
+def _syllables(text: str) -> tuple[str, set[int]]:
+    """The toneless pinyin of ``text``'s Chinese characters, joined, with the offsets of syllable bounds."""
+    from pypinyin import lazy_pinyin
+
+    joined, bounds = "", {0}
+    for syl in lazy_pinyin("".join(_CJK.findall(text))):
+        joined += syl.lower()
+        bounds.add(len(joined))
+    return joined, bounds
+
+
+def _in_pinyin(romanized: str, joined: str, bounds: set[int]) -> bool:
+    i = joined.find(romanized)
+    while i != -1:
+        if i in bounds and i + len(romanized) in bounds:
+            return True
+        i = joined.find(romanized, i + 1)
+    return False
+
+
+def _english_terms(question: str, r, passages) -> TermCheck:
+    lex = r.lexicon
+    vocab = r.bm25.vocab_dict
+    district_words = r.matcher.pinyin_words()
+    raw_words = re.findall(r"(?<![0-9A-Za-z])[A-Za-z][A-Za-z'\-]*[A-Za-z0-9]*", question)  # not "th" of 15th
+    words: list[tuple[str, str, bool]] = []  # (lower-cased, as written, written as a name)
+    for i, token in enumerate(raw_words):
+        for part in token.split("-"):
+            part = part.removesuffix("'s").strip("'")
+            w = part.lower()
+            if len(w) > 1 and w not in EN_STOPWORDS and english_words(w):
+                words.append((w, part, (i > 0 and part[:1].isupper()) or (part.isupper() and len(part) > 1)))
+    passage_pinyin = None
+    entity = None
+    status: list[tuple[str, bool]] = []  # (word, mentioned) for the words that count, in question order
+    seen: set[str] = set()
+    for n, (w, written, name_like) in enumerate(words):
+        if w in seen or w in FRAME_EN or w in _NUMBER_WORDS or w in _FUNCTION_WORDS or w in district_words \
+                or r.matcher.find(w):
+            continue
+        seen.add(w)
+        nxt = words[n + 1][0] if n + 1 < len(words) else ""
+        romanized = w.replace("'", "")
+        if stem(w) in lex.present or stem(w) in vocab or romanized in lex.pinyin \
+                or (nxt and romanized + nxt in lex.pinyin):
+            status.append((w, True))
+            continue
+        stems = _form_stems(w)  # lemmas settle what the stem alone does not: held, won, honours
+        if any(f in EN_STOPWORDS for f in stems):
+            continue  # "doing", "has": a form of a stop word
+        if any(f in lex.present for f in stems):
+            status.append((w, True))
+            continue
+        known = any(f in lex.absent for f in stems)
+        if known and _related_present(stems, lex.present):
+            status.append((w, True))
+            continue
+        if not known and not name_like and _is_english(w):
+            continue  # a word the dictionary cannot judge: it does not count either way
+        if name_like or not known:  # a name or a word of pinyin: is it the sound of something the passages say?
+            if passage_pinyin is None:
+                passage_pinyin = _syllables(" ".join(p.text for p in passages))
+            if _in_pinyin(romanized, *passage_pinyin) or (nxt and _in_pinyin(romanized + nxt, *passage_pinyin)):
+                status.append((w, True))
+                continue
+            if is_pinyin_name(w) or (not known and name_like and not _ACRONYM.fullmatch(written)
+                                     and not _is_english(w)):
+                entity = entity or written  # a Chinese name the reports never spell (Shouguang), or an unknown name
+            elif not known:
+                continue  # an acronym (SMEs, GDP), an English word or other word no dictionary judges
+        status.append((w, False))
+    # Two counted words in a row that make a dictionary phrase are one term: "flood control" (防汛) is
+    # missing even though "control" is not; an absent phrase of two mentioned words ("reading room") is not.
+    terms: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(status):
+        if i + 1 < len(status):
+            (a, ya), (b, yb) = status[i], status[i + 1]
+            phrase = f"{stem(a)} {stem(b)}"
+            if phrase in lex.present or (phrase in lex.absent and not (ya and yb)):
+                terms.append((f"{a} {b}", phrase in lex.present))
+                i += 2
+                continue
+        terms.append(status[i])
+        i += 1
+    return TermCheck(tuple(t for t, _ in terms), tuple(t for t, yes in terms if not yes), entity)
