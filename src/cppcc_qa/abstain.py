@@ -136,6 +136,12 @@ def warm_up() -> None:
 # -- Chinese -------------------------------------------------------------------------------------------------
 
 
+def _in_sources(term: str, r) -> bool:
+    """Whether ``term`` occurs in any indexed source text (letter case ignored)."""
+    pattern = re.compile(re.escape(term), re.IGNORECASE)
+    return any(pattern.search(r.source_text(s)) for s in r.manifest.get("sidecars", {}))
+
+
 def _mentioned_zh(word: str, r) -> bool:
     vocab = r.bm25.vocab_dict
     if word in vocab:
@@ -143,7 +149,7 @@ def _mentioned_zh(word: str, r) -> bool:
     parts = [t for t in _jieba().cut_for_search(word) if len(t) >= 2 and t != word]
     if parts and all(t in vocab for t in parts) and "".join(parts) == word:
         return True  # a compound of mentioned words (社区服务 = 社区 + 服务)
-    return any(word in r.source_text(s) for s in r.manifest.get("sidecars", {}))
+    return _in_sources(word, r)
 
 
 def absent_entity(question: str, r) -> str | None:
@@ -154,8 +160,7 @@ def absent_entity(question: str, r) -> str | None:
         latin = bool(_LATIN_TERM.fullmatch(tok)) and tok.lower() not in EN_STOPWORDS
         if not (place or latin) or tok in r.districts or r.matcher.find(tok) or tok in vocab or stem(tok) in vocab:
             continue
-        pattern = re.compile(re.escape(tok), re.IGNORECASE)
-        if not any(pattern.search(r.source_text(s)) for s in r.manifest.get("sidecars", {})):
+        if not _in_sources(tok, r):
             return tok
     return None
 
@@ -280,8 +285,8 @@ def _english_terms(question: str, r, passages) -> TermCheck:
             continue
         seen.add(w)
         nxt = words[n + 1][0] if n + 1 < len(words) else ""
-        romanized = w.replace("'", "")
-        if stem(w) in lex.present or stem(w) in vocab or romanized in lex.pinyin \
+        romanized, key = w.replace("'", ""), stem(w)
+        if key in lex.present or key in vocab or romanized in lex.pinyin \
                 or (nxt and romanized + nxt in lex.pinyin):
             status.append((w, True))
             continue
