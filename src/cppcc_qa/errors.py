@@ -1,4 +1,4 @@
-"""The one exception type users see: a message saying what is wrong and what to do."""
+"""The one exception family users see: a message saying what is wrong and what to do."""
 
 from __future__ import annotations
 

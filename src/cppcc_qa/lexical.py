@@ -1,26 +1,25 @@
-"""Lexical side: jieba tokens for BM25 (bm25s), with English words kept and stemmed."""
+"""Lexical side: jieba search-mode tokens for BM25 (bm25s) over folded text, English words kept and stemmed."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_WORDISH = re.compile(r"[0-9A-Za-z\u4e00-\u9fff]")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:\.\d+)?")
+from .settings import ANALYSIS
+from .textnorm import CJK
 
-# Function words and question words that carry no topic (hand-written: no maintained zh list ships in jieba).
-ZH_STOPWORDS = frozenset(
-    ["的", "了", "和", "与", "及", "等", "在", "是", "为", "对", "将", "把", "被", "由", "以", "于", "从", "向", "其", "该", "这", "那", "有", "也", "都", "而", "并", "或", "个", "之", "中", "上", "下", "什么", "多少", "哪个", "哪些", "哪里", "哪", "几个", "几", "如何", "怎么", "怎样", "是否", "是不是", "吗", "呢", "吧", "了吗", "请问", "谁", "为什么", "哪家", "一下", "我们", "他们", "进行", "开展", "通过", "一个", "一些", "方面"]
-)
-EN_STOPWORDS = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "for", "by", "with", "and", "or", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "what", "which", "who", "whom", "whose", "how", "many", "much", "when", "where", "why", "that", "this", "these", "those", "it", "its", "as", "at", "from", "into", "their", "there", "than", "has", "have", "had", "s", "about", "did", "can", "could", "should", "would", "will", "shall", "any", "some", "all", "each", "per", "up", "out", "via", "cppcc", "committee", "committees", "weifang", "district", "county", "city"]
-)
+_WORDISH = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+ZH_STOPWORDS = frozenset(ANALYSIS.zh_stopwords)
+EN_STOPWORDS = frozenset(ANALYSIS.en_stopwords)
 
 
 @lru_cache(maxsize=1)
-def _jieba():
+def jieba_module():  # type: ignore[no-untyped-def]
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -29,33 +28,86 @@ def _jieba():
 
 
 @lru_cache(maxsize=1)
-def _stemmer():
+def _stemmer():  # type: ignore[no-untyped-def]
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word.lower())
+    return str(_stemmer().stemWord(word.lower()))
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """The dictionary form of an English word (lemminflect): reports -> report, but reporter stays reporter
+    (a stemmer makes both "report"), held -> hold."""
+    import lemminflect
+
+    forms = lemminflect.getAllLemmas(word.lower())
+    for pos in ("NOUN", "VERB", "ADJ", "ADV", "PROPN"):
+        if forms.get(pos):
+            return str(forms[pos][0]).lower()
+    return word.lower()
 
 
 def english_words(text: str) -> list[str]:
-    """Lower-cased English content words of ``text`` (stop words dropped, possessive 's removed)."""
-    words = [w.lower().removesuffix("'s").strip("'-") for w in _LATIN_WORD.findall(text) if not w.isdigit()]
+    """Lower-cased English content words of ``text`` (stop words dropped, possessive 's removed, hyphenated
+    words split: public-opinion -> public, opinion)."""
+    words = [part for w in _LATIN_WORD.findall(text) if not w.isdigit()
+             for part in w.lower().removesuffix("'s").split("-")]
+    words = [w.strip("'") for w in words]
     return [w for w in words if w and w not in EN_STOPWORDS and len(w) > 1]
 
 
+_ZH_DIGITS = "零一二三四五六七八九"
+_ORDINALS = {w: n for n, w in enumerate(
+    ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+     "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+     "twentieth"], 1)}
+
+
+def zh_numeral(n: int) -> str:
+    """1-99 in Chinese numerals: 8 -> 八, 14 -> 十四, 20 -> 二十."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _ZH_DIGITS[tens] + "十")
+    return head + (_ZH_DIGITS[ones] if ones else "") if n else "零"
+
+
+def ordinal_tokens(text: str) -> list[str]:
+    """Chinese ordinals for the English ones of ``text`` ("eighth", "14th" -> 第八, 第十四), as BM25 tokens."""
+    out = []
+    for m in re.finditer(r"\b(\d{1,2})(?:st|nd|rd|th)\b|\b([a-z]+)\b", text.lower()):
+        n = int(m.group(1)) if m.group(1) else _ORDINALS.get(m.group(2) or "")
+        if n and 1 <= n <= 99:
+            out.append(f"第{zh_numeral(n)}")
+    return out
+
+
+_ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何|是否|是不是)")
+
+
+def terms(text: str) -> list[str]:
+    """The words of a folded question as a reader would split it (jieba's precise mode), question words and stop
+    words dropped: ``坊子区政协一共立案了多少件提案`` -> 坊子区, 政协, 立案, 提案."""
+    return [t for t in _filter(jieba_module().cut(text)) if not _ASKING.match(t)]
+
+
 def tokenize(text: str) -> list[str]:
-    """BM25 tokens: jieba search-mode words (multi-char CJK, numbers), English words stemmed."""
+    """BM25 tokens of folded ``text``: jieba search-mode words (multi-character CJK, numbers), English stems."""
+    return _filter(jieba_module().cut_for_search(text))
+
+
+def _filter(tokens: Iterable[str]) -> list[str]:
     out: list[str] = []
-    for tok in _jieba().cut_for_search(text):
+    for tok in tokens:
         tok = tok.strip()
         if not tok or not _WORDISH.search(tok) or tok in ZH_STOPWORDS:
             continue
-        if _CJK.search(tok):
+        if CJK.search(tok):
             if len(tok) > 1:
                 out.append(tok)
-        elif tok.isdigit() or re.fullmatch(r"\d+(?:\.\d+)?", tok):
+        elif _NUMBER.fullmatch(tok):
             out.append(tok)
         elif tok.isascii():
             w = tok.lower()
@@ -66,7 +118,7 @@ def tokenize(text: str) -> list[str]:
 
 def is_chinese(text: str) -> bool:
     """True when the text is mostly Chinese (a CJK character for every Latin word or more)."""
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     latin = len(re.findall(r"[A-Za-z]+", text))
     return cjk > 0 and cjk >= latin
 
@@ -76,9 +128,9 @@ def tokenize_many(texts: list[str], workers: int | None = None) -> list[list[str
     import os
 
     workers = workers or min(4, os.cpu_count() or 1)
-    if workers < 2 or len(texts) < 4000:
+    if workers < 2 or len(texts) < 4000 or not hasattr(os, "fork"):
         return [tokenize(t) for t in texts]
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_jieba) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=jieba_module) as pool:
         return pool.map(tokenize, texts, chunksize=500)

@@ -1,89 +1,77 @@
-"""Exact-quote search for journalists: every occurrence of a phrase, page breaks and spaces ignored."""
+"""Exact-quote search for journalists: every occurrence of a phrase, line breaks and spaces ignored, traditional
+and simplified characters matched alike; the words are shown as the source writes them."""
 
 from __future__ import annotations
 
 import difflib
-from bisect import bisect_right
-from dataclasses import asdict, dataclass
-from pathlib import Path
+import os
+import threading
 
 from .errors import InputError
-from .retrieve import Retriever, get_retriever
-from .textspan import Squeezed, clause_spans, repair, squeeze
+from .records import Quote
+from .render import quote_citation
+from .settings import MAX_QUESTION_CHARS, Config
+from .store import Index
+from .textnorm import Squeezed, clause_spans, fold, repair, squeeze
 
 CONTEXT = 40
+_SQUEEZED: dict[tuple[str, str], Squeezed] = {}
+_LOCK = threading.Lock()
 
 
-@dataclass(frozen=True)
-class Quote:
-    """One occurrence of the phrase (``exact``) or, failing that, a near sentence (``exact=False``)."""
-
-    exact: bool
-    text: str  # the source's words at [start, end), page breaks removed
-    district: str
-    title: str
-    source: str
-    paragraph: int
-    start: int
-    end: int
-    before: str
-    after: str
-    citation: str  # ready to paste
-    similarity: float = 1.0
-    location: str | None = None  # PDF page / Word paragraph of the original, for extracted sources
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+def _squeezed(index: Index, source: str) -> Squeezed:
+    key = (index.version, source)
+    with _LOCK:
+        found = _SQUEEZED.get(key)
+    if found is None:
+        found = Squeezed.of(index.folded(source))
+        with _LOCK:
+            if len(_SQUEEZED) > 4096:
+                _SQUEEZED.clear()
+            _SQUEEZED[key] = found
+    return found
 
 
-def _article_at(r: Retriever, source: str, pos: int) -> dict | None:
-    for a in r.articles:
-        if a["source"] == source and a["start"] <= pos < a["end"]:
-            return a
-    return None
-
-
-def _make(r: Retriever, source: str, start: int, end: int, exact: bool, similarity: float = 1.0) -> Quote | None:
-    art = _article_at(r, source, start)
-    if art is None:
+def make_quote(index: Index, source: str, start: int, end: int, exact: bool, similarity: float = 1.0) -> Quote | None:
+    article = index.article_at(source, start)
+    if article is None:
         return None
-    raw = r.source_text(source)
-    para = max(1, bisect_right([s for s, _ in art["paragraphs"]], start))
+    raw = index.text(source)
+    where = article.where(start, index.locator(source, start))
     text = repair(raw[start:end])
-    before = repair(raw[max(art["start"], start - CONTEXT) : start])
-    after = repair(raw[end : min(art["end"], end + CONTEXT)])
-    location = r.location(source, start)
-    where = f"，{location}" if location else ""
-    citation = f"“{text}”——《{art['title']}》（{art['district']}，第{para}段{where}，{source}）"
-    return Quote(exact, text, art["district"], art["title"], source, para, start, end, before, after, citation,
-                 round(similarity, 3), location)
+    before = repair(raw[max(article.start, start - CONTEXT) : start])
+    after = repair(raw[end : min(article.end, end + CONTEXT)])
+    return Quote(source=source, start=start, end=end, exact=exact, text=text, where=where, before=before, after=after,
+                 citation=quote_citation(text, where, source, start, end), similarity=round(similarity, 3))
 
 
-def find_quotes(phrase: str, *, fuzzy: int = 3, index: str | Path | None = None, corpus: str | Path | None = None,
-                model: str | None = None) -> list[Quote]:
+def find_quotes(phrase: str, *, fuzzy: int = 3, index: Index | str | os.PathLike[str] | None = None,
+                config: Config | None = None) -> list[Quote]:
     """Every exact occurrence of ``phrase``; when there is none, the ``fuzzy`` nearest clauses (``exact=False``)."""
+    from .service import resolve_index
+
     if not isinstance(phrase, str) or not squeeze(phrase):
         raise InputError("The phrase to find is empty.", "Type a few words from the report, e.g. 郑委员超市")
-    if len(phrase) > 2000:
-        raise InputError(f"The phrase is {len(phrase)} characters long; the limit is 2000.", "Search for a shorter part.")
-    r = get_retriever(index, corpus, model)
+    if len(phrase) > MAX_QUESTION_CHARS:
+        raise InputError(f"The phrase is {len(phrase)} characters long; the limit is {MAX_QUESTION_CHARS}.",
+                         "Search for a shorter part.")
+    opened = resolve_index(index, config)
+    target = squeeze(fold(phrase))
     found: list[Quote] = []
-    for source in r.manifest.get("sidecars", {}):
-        sq = Squeezed.of(r.source_text(source))
-        for s, e in sq.find_all(phrase):
-            q = _make(r, source, s, e, True)
+    for source in opened.manifest.sources:
+        for s, e in _squeezed(opened, source).find_all(target):
+            q = make_quote(opened, source, s, e, True)
             if q:
                 found.append(q)
     if found or fuzzy <= 0:
         return found
-    target = squeeze(phrase)
     scored: list[tuple[float, str, int, int]] = []
-    for art in r.articles:
-        raw = r.source_text(art["source"])
-        for ps, pe in art["paragraphs"]:
-            for s, e in clause_spans(raw, ps, pe):
-                m = difflib.SequenceMatcher(None, target, squeeze(raw[s:e]), autojunk=False)
+    for article in opened.articles.values():
+        folded = opened.folded(article.source)
+        for p in article.paragraphs:
+            for s, e in clause_spans(folded, p.start, p.end):
+                m = difflib.SequenceMatcher(None, target, squeeze(folded[s:e]), autojunk=False)
                 blocks = sum(b.size for b in m.get_matching_blocks())
-                scored.append((blocks / len(target), art["source"], s, e))
+                scored.append((blocks / len(target), article.source, s, e))
     scored.sort(key=lambda t: -t[0])
-    return [q for sim, src, s, e in scored[:fuzzy] if sim > 0 and (q := _make(r, src, s, e, False, sim))]
+    return [q for sim, src, s, e in scored[:fuzzy] if sim > 0 and (q := make_quote(opened, src, s, e, False, sim))]

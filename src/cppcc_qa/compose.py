@@ -1,0 +1,160 @@
+"""Answers: the source's own clauses, each cited with exact offsets, the answer first; a table for comparisons;
+a refusal, naming what is missing, when the reports do not say. ``answer()`` is the public entry point.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from .abstain import check_terms, expected_type, has_type
+from .evidence import Unit, citation_for, score_units
+from .query import Query, analyse, check_k
+from .records import Answer, Passage
+from .render import message, quoted_terms
+from .search import resolve_places, resolve_years, search
+from .settings import TUNING, Config, Tuning
+from .store import Index
+
+_MULTI_ASK = re.compile(r"多少|几[个件条场次家名人篇项期处所座户笔批位]|哪[些几个]|谁|什么|何时|哪天|哪一?年|"
+                        r"\bhow (?:many|much)\b|\bwhich\b|\bwho\b|\bwhat\b|\bwhen\b|\bwhere\b", re.I)
+_JOINED_ASK = re.compile(r"分别|各(?:有|是|为)|其中|\brespectively\b|\band (?:how|what|which|who|when)\b", re.I)
+
+
+def multi_part(query: Query) -> bool:
+    """Whether the question asks two things ("有多少件？其中解决了多少件？"), so two clauses may both be needed."""
+    return len(_MULTI_ASK.findall(query.text)) >= 2 or bool(_JOINED_ASK.search(query.text))
+
+
+def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], kind: str | None) -> Answer:
+    lang = query.lang
+    if unknown:
+        why = message("missing_terms", lang, terms=quoted_terms(unknown, lang))
+    elif kind == "person":
+        why = message("no_person", lang)
+    elif kind == "date":
+        why = message("no_date", lang)
+    elif kind == "figure":
+        why = message("no_figure", lang)
+    else:
+        why = message("not_covered", lang)
+    sep = "" if lang == "zh" else " "
+    return Answer(query.question, f"{why}{sep}{message('refusal_tail', lang)}", [], False, lang, passages,
+                  asked=query.text)
+
+
+def _weak(query: Query, units: list[Unit], passages: list[Passage], tuning: Tuning) -> bool:
+    if not units:
+        return True
+    best = units[0]
+    if query.lang == "zh":
+        return best.coverage < tuning.min_coverage_zh
+    top_dense = max((p.dense or 0.0) for p in passages)
+    return best.coverage < tuning.min_coverage_en and top_dense < tuning.min_dense_en
+
+
+def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Unit]:
+    """The clauses to cite, best first: the best one, then only clauses that bear on the question as much.
+
+    A "which" question lists each place once, another place only with evidence as complete as the best one's.
+    Otherwise a further clause is cited only when the question asks two things and the clause holds a term of
+    the question the chosen ones lack.
+    """
+    best = units[0]
+    grouped = query.intent.which
+    ratio = tuning.keep_ratio_which if grouped else tuning.keep_ratio
+    limit = tuning.max_citations_which if grouped else (tuning.max_citations if multi_part(query) else 1)
+    chosen = [best]
+    places = {best.passage.place}
+    seen = set(best.covered)
+    for u in units[1:]:
+        if len(chosen) >= limit or u.score < best.score * ratio:
+            break
+        if any(u.start < c.end and c.start < u.end and u.passage.source == c.passage.source for c in chosen):
+            continue
+        if u.lex < 0.85 * best.lex or u.heading:
+            continue
+        if grouped:
+            if u.passage.place in places:
+                continue
+        elif not (u.covered - seen) or (query.intent.how_many and u.figure < 0.5 * best.figure):
+            continue  # says nothing the chosen clauses do not, or not the figure asked for
+        chosen.append(u)
+        places.add(u.passage.place)
+        seen |= u.covered
+    return chosen
+
+
+def section_units(query: Query, units: list[Unit], index: Index) -> list[Unit]:
+    """For "what is section N about": that section's heading, then the headings of its parts."""
+    number = query.intent.section
+    for u in units:
+        if not u.heading:
+            continue
+        article = index.articles[u.passage.article_id]
+        levels = sorted({s.level for s in article.sections if s.level in (0, 1) and s.number})
+        top = [s for s in article.sections if levels and s.level == levels[-1] and s.number]
+        for n, sec in enumerate(top, 1):
+            if n == number and sec.start == u.start:
+                parts = [x for x in units if x.heading and x.passage.article_id == u.passage.article_id
+                         and sec.start < x.start < sec.end]
+                return [u, *sorted(parts, key=lambda x: x.start)[:5]]
+    return []
+
+
+def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING) -> Answer:
+    units = score_units(query, passages, index, tuning) if passages else []
+    unknown = check_terms(query, index, passages).reason if passages else ()
+    weak = _weak(query, units, passages, tuning)
+    if not weak and not unknown and query.intent.how_many and not query.intent.which \
+            and max((u.figure for u in units), default=0.0) < (tuning.min_figure_zh if query.lang == "zh"
+                                                                else tuning.min_figure_en):
+        return _refusal(query, passages, (), "figure")  # no figure in the evidence is about what is asked
+    kind = None if weak or unknown else expected_type(query.text)
+    if kind and not any(has_type(kind, index.text(u.passage.source)[u.start : u.end],
+                                 index.articles[u.passage.article_id].reporters) for u in units[:3]):
+        weak = True  # who holds a post, with no person named in the evidence; "when", with no date
+    if unknown or weak:
+        return _refusal(query, passages, unknown, kind)
+    picked = (section_units(query, units, index) if query.intent.section else []) or choose(query, units, tuning)
+    citations = [citation_for(i, index, u.passage, u.start, u.end) for i, u in enumerate(picked, 1)]
+    lines = [f"{c.where.place}：{c.quote}[{c.marker}]" for c in citations]
+    return Answer(query.question, message("head", query.lang) + "\n" + "\n".join(lines), citations, True, query.lang,
+                  passages, asked=query.text)
+
+
+def answer(question: str, k: int = 5, place: str | list[str] | None = None, *, year: int | list[int] | None = None,
+           history: list[object] | None = None, index: Index | str | os.PathLike[str] | None = None,
+           district: str | list[str] | None = None, config: Config | None = None, llm: bool | None = None) -> Answer:
+    """Answer from the reports: quoted clauses with [n] markers, a cited table for comparisons, or
+    ``found=False`` when the reports do not say.
+
+    ``history``: earlier questions of the conversation (strings or (question, answer) pairs), for follow-ups.
+    ``llm``: use the configured OpenAI-compatible endpoint (default: when $CPPCC_QA_LLM_URL is set).
+    """
+    from .service import resolve_index
+
+    k = check_k(k)
+    config = config or Config.resolve()
+    opened = resolve_index(index, config if index is None else None)
+    query = analyse(question, opened, history)
+    places = resolve_places(opened, place if place is not None else district)
+    years = resolve_years(opened, year)
+    if not places and query.text != query.question:
+        places = list(query.places)  # a follow-up about another place: stay within it
+    if query.intent.compare:
+        from .table import compare
+
+        table = compare(query, opened, places=places, years=years, tuning=config.tuning)
+        if table is not None:
+            table.index_version = opened.version
+            return table
+    passages = search(opened, query, k, places=places, years=years, tuning=config.tuning, reranker=config.reranker)
+    result = extractive(query, passages, opened, config.tuning)
+    result.index_version = opened.version
+    use_llm = config.llm is not None if llm is None else llm
+    if use_llm and result.found and config.llm is not None:
+        from .llm import generate
+
+        result = generate(result, opened, config.llm)
+    return result

@@ -1,0 +1,146 @@
+"""Evidence in retrieved passages: their clauses scored against the question, the figures they state, and citations.
+
+A clause scores by the share of the question's (IDF-weighted) terms it holds, its passage's rank, and whether it
+holds the kind of answer asked for: a figure about what the question counts (how many), a date (when), a
+person's name (who). Section headings and titles score low unless the question asks what a section is about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lexical import tokenize
+from .places import base_name
+from .query import Query
+from .records import Citation, Fact, Passage
+from .settings import TUNING, Tuning
+from .store import Index
+from .textnorm import clause_spans, fold, repair, squeeze
+
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年末|年初|上半年|下半年")
+_ANAPHOR = re.compile(r"^\W*(?:该|此|这|其|上述|以上|前述)")
+_ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何)")
+# Words that frame a question rather than name what it is about (they never count towards a figure's relevance).
+FRAME = frozenset(["最多", "最少", "最高", "最低", "比较", "对比", "排名", "分别", "多少", "县市区", "各县", "各区", "各市",
+                   "各地", "哪个", "政协", "开展", "组织", "次数", "数量", "情况", "变化", "增加", "减少", "一下", "其他",
+                   "提出", "活动", "一共", "总共", "共有", "有没有"])
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A clause of a retrieved passage, scored against the question."""
+
+    passage: Passage
+    rank: int  # of its passage, from 0
+    start: int  # raw offsets of the clause
+    end: int
+    score: float
+    lex: float  # share of the question's (IDF-weighted) terms in the clause and its article's place
+    coverage: float  # share of the question's terms in the whole article
+    covered: frozenset[int]  # indices of the question's term groups the clause holds
+    figure: float = 0.0  # relevance of the best figure the clause states (how-many questions)
+    heading: bool = False
+
+
+def covered(groups: tuple[tuple[frozenset[str], float], ...], tokens: set[str]) -> tuple[float, frozenset[int]]:
+    total = sum(w for _, w in groups) or 1.0
+    hit = frozenset(i for i, (g, _) in enumerate(groups) if g & tokens)
+    return sum(groups[i][1] for i in hit) / total, hit
+
+
+def _topic(group: frozenset[str]) -> bool:
+    return not (group & FRAME) and not any(_ASKING.match(t) for t in group)
+
+
+def relevance(query: Query, label: str, clause: str, place: str = "") -> float:
+    """How much of the question's topic a figure holds: its counted phrase counts twice, the rest of its clause
+    (and its article's place) once; both folded. A figure of another place than the one asked about scores 0."""
+    if place and query.places and fold(place) not in {fold(p) for p in query.places}:
+        return 0.0
+    groups = [(g, w) for g, w in query.groups if _topic(g)]
+    total = sum(w for _, w in groups) or 1.0
+    label_tokens = set(tokenize(label))
+    clause_tokens = set(tokenize(clause)) | ({fold(place), fold(base_name(place))} if place else set())
+    score = 0.0
+    for g, w in groups:
+        if g & label_tokens:
+            score += 2 * w
+        elif g & clause_tokens:
+            score += w
+    return score / (2 * total)
+
+
+def citation_for(marker: int, index: Index, passage: Passage, start: int, end: int) -> Citation:
+    article = index.articles[passage.article_id]
+    where = article.where(start, index.locator(passage.source, start))
+    return Citation(source=passage.source, start=start, end=end, marker=marker,
+                    quote=repair(index.text(passage.source)[start:end]), where=where, passage=passage)
+
+
+def _heading_spans(index: Index, article_id: str) -> list[tuple[int, int]]:
+    """Section headings and title lines: they name a topic, they rarely answer a question about it."""
+    a = index.articles[article_id]
+    spans = [(s.start, s.heading_end) for s in a.sections if s.level < 4]
+    return spans + [(p.start, p.end) for p in a.paragraphs if p.role in ("title", "headline", "salutation")]
+
+
+def _role_at(index: Index, article_id: str, offset: int) -> str:
+    p = index.articles[article_id].paragraph_at(offset)
+    return p.role if p else "body"
+
+
+def _figures(index: Index, passages: list[Passage]) -> dict[tuple[str, int], list[Fact]]:
+    """Facts of the passages' articles by (source, clause start)."""
+    out: dict[tuple[str, int], list[Fact]] = {}
+    for f in index.facts.in_articles(p.article_id for p in passages):
+        out.setdefault((f.source, f.start), []).append(f)
+    return out
+
+
+def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING) -> list[Unit]:
+    """Every clause of the passages, scored and sorted best first."""
+    from .abstain import has_type
+
+    top = passages[0].score if passages else 1.0
+    article_cover: dict[str, float] = {}
+    figures = _figures(index, passages) if query.intent.how_many else {}
+    units: list[Unit] = []
+    seen: set[tuple[str, int]] = set()
+    for rank, p in enumerate(passages):
+        article = index.articles[p.article_id]
+        folded = index.folded(p.source)
+        extra = {fold(article.place), fold(base_name(article.place))}
+        if p.article_id not in article_cover:
+            art_tokens = set(tokenize(folded[article.start : article.end])) | extra | set(tokenize(fold(article.title)))
+            article_cover[p.article_id] = covered(query.groups, art_tokens)[0]
+        headings = _heading_spans(index, p.article_id)
+        spans = [span for para in article.paragraphs if para.end > p.start and para.start < p.end
+                 for span in clause_spans(folded, max(para.start, p.start), min(para.end, p.end))]
+        prev_tokens: set[str] = set()
+        for s, e in spans:
+            text = folded[s:e]
+            tokens = set(tokenize(text))
+            inherited, prev_tokens = (prev_tokens if _ANAPHOR.match(text) else set()), tokens
+            if (p.source, s) in seen or len(text.strip()) < 4:
+                continue
+            seen.add((p.source, s))
+            # A clause that refers back ("该项工作…持续至12月") is about what the clause before it names.
+            lex, hit = covered(query.groups, tokens | extra | inherited)
+            score = tuning.clause_lex * lex + tuning.clause_passage * (p.score / top if top else 0.0)
+            heading = any(hs <= s and e <= he + 1 for hs, he in headings)
+            if heading and query.intent.section is None:
+                score -= tuning.heading_penalty
+            figure = 0.0
+            if query.intent.how_many:
+                facts = [f for f in figures.get((p.source, s), ())]
+                figure = max((relevance(query, fold(f.label), text, article.place) for f in facts), default=0.0)
+                score += tuning.figure_bonus * figure
+            role = _role_at(index, p.article_id, s)
+            if query.intent.when and (_DATE.search(text) or role == "occasion"):
+                score += tuning.type_bonus
+            if query.intent.who and not query.intent.how_many and (
+                    role == "speaker" or has_type("person", squeeze(text), article.reporters, [article.place])):
+                score += tuning.type_bonus
+            units.append(Unit(p, rank, s, e, score, lex, article_cover[p.article_id], hit, figure, heading))
+    return sorted(units, key=lambda u: (-u.score, u.rank, u.start))

@@ -1,0 +1,233 @@
+"""Quantities stated in the reports, extracted at index time and kept in SQLite (``index/facts.sqlite``).
+
+A fact is a number with its measure word or unit (件 条 场 次 个 家 名 人 人次 篇 项 期 处 亿元 万元 % …),
+its approximation (余 多 近 约 以上 左右), what it counts as written (``审查立案提案``, ``社情民意信息``), the
+place and year of its article, and the raw offsets of its clause. Chinese numerals are read with ``cn2an``.
+
+The database is a plain SQLite file a user can open (``sqlite3 index/facts.sqlite 'select * from facts'``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from .places import find_places
+from .records import SECTION_SEP, Article, Fact
+from .textnorm import clause_spans
+
+UNITS = ("个百分点", "百分点", "人次", "批次", "场次", "亿元", "万元", "万人", "万吨", "元", "件", "条", "场", "次", "个", "家",
+         "名", "人", "篇", "项", "期", "处", "所", "座", "户", "笔", "份", "部", "支", "批", "组", "家次", "%")
+_ZH_NUM = "零一二三四五六七八九十百千万两〇"
+_QUANTITY = re.compile(
+    rf"(?P<pre>近|约|超过|逾|达|达到)?"
+    rf"(?P<num>\d+(?:\.\d+)?(?:万(?=亿)|亿(?!元))?|[{_ZH_NUM}]{{1,8}})"
+    rf"(?P<approx>余|多)?(?P<unit>{'|'.join(sorted(UNITS, key=len, reverse=True))})(?P<post>以上|左右|多)?"
+)
+_SUBJECT = re.compile(r"^(?:政协|委员会|常委会)")
+_TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:度)?|今年|去年|全年|年内|一年来|近年来|[一二三四五]年来|当年|此外|同时|其中)")
+_ADVERB = re.compile(r"^(?:共计|共|累计|先后|合计|总计|已经|已|还|又|再|均|分别|全市|全县|全区|我们|我市|我县|我区)")
+_ACTION = re.compile(r"(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|走访|接待|征集|立案|审查|办理|解决|推动|帮助|服务|"
+                     r"建立|设立|建成|成立|发表|采用)(?!.*(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|立案))")
+_DELIM = re.compile(r"[，、；：,;:《》“”\"]")
+_NOUN_FLAGS = ("n", "vn", "nz", "j", "l", "ng", "an", "nt", "ns")
+
+
+def parse_number(text: str) -> float | None:
+    """``265`` -> 265; ``1.1万`` -> 11000; ``一百余`` -> 100; ``十二`` -> 12 (cn2an for Chinese numerals)."""
+    mult = 1.0
+    if text.endswith("亿"):
+        text, mult = text[:-1], 1e8
+    elif text.endswith("万") and re.match(r"^\d", text):
+        text, mult = text[:-1], 1e4
+    try:
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            return float(text) * mult
+        import cn2an
+
+        return float(cn2an.cn2an(text, "smart")) * mult
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int] | None:
+    """The phrase right before a number (``收集意见建议``96条): from the last delimiter, subject, time and
+    adverbs taken off."""
+    s = clause_start
+    for m in _DELIM.finditer(folded, clause_start, start):
+        s = m.end()
+    phrase = folded[s:start]
+    mentions = find_places(phrase)
+    if mentions and mentions[0].start == 0 and mentions[0].end < len(phrase):  # the subject: 诸城市政协…
+        s += mentions[0].end
+        phrase = phrase[mentions[0].end :]
+    for pattern in (_SUBJECT, _TIME, _ADVERB, _TIME, _ADVERB):
+        m = pattern.match(phrase)
+        if m and m.end() < len(phrase):
+            s += m.end()
+            phrase = phrase[m.end() :]
+    verb = _ACTION.search(phrase)
+    if verb and verb.start() > 0:  # 围绕生物医药、文旅融合等开展各类协商: what is counted starts at the action
+        s += verb.start()
+        phrase = phrase[verb.start() :]
+    phrase = phrase.rstrip("共计达约近")
+    if len(phrase) < 2 or not re.search(r"[\u4e00-\u9fff]", phrase):
+        return None
+    if len(phrase) > 16:
+        s = start - 16
+    return s, s + min(len(phrase), 16)
+
+
+def _label_after(folded: str, end: int, clause_end: int) -> tuple[int, int] | None:
+    """The noun phrase right after a measure word (8处``知情明政工作站``), up to a verb or punctuation."""
+    window = folded[end : min(clause_end, end + 16)]
+    if not window or not re.match(r"[\u4e00-\u9fff“]", window):
+        return None
+    import jieba.posseg as pseg
+
+    from .lexical import jieba_module
+
+    jieba_module()
+    tokens = [(t.word, t.flag) for t in pseg.cut(window, HMM=False)]
+    length = 0
+    for i, (word, flag) in enumerate(tokens):
+        nxt = tokens[i + 1][1] if i + 1 < len(tokens) else "x"
+        if word in "“”\"":
+            length += len(word)
+            continue
+        noun = flag.startswith(_NOUN_FLAGS) or (length and flag in ("b", "a", "nr"))
+        # a word tagged as a verb that ends the phrase is its head noun: 委员提案被…, 重点提案由…
+        if not noun and not (length and flag.startswith("v") and nxt[:1] in ("p", "u", "c", "x", "d", "r")):
+            break
+        length += len(word)
+    while length and window[length - 1] in "“":
+        length -= 1
+    return (end, end + length) if length >= 2 else None
+
+
+def extract_facts(article: Article, raw: str, folded: str, start_id: int = 1) -> list[Fact]:
+    """Every quantity in ``article``; ``raw`` and ``folded``: the document's text and its folded form."""
+    facts: list[Fact] = []
+    for para in article.paragraphs:
+        for cs, ce in clause_spans(folded, para.start, para.end):
+            last_end = cs
+            for m in _QUANTITY.finditer(folded, cs, ce):
+                prev_end, last_end = last_end, m.end()
+                num = m.group("num")
+                if folded[m.start() - 1 : m.start()] == "第" or folded[m.end("unit") : m.end("unit") + 1] in "至到~-":
+                    continue  # an ordinal, or the low end of a range
+                if num in ("一", "两", "半"):
+                    continue  # 一批, 一次, 两个: idiom more often than a count
+                value = parse_number(num)
+                if value is None:
+                    continue
+                after = _label_after(folded, m.end(), ce)
+                label = after or _label_before(folded, m.start(), prev_end)
+                if label is None:
+                    continue
+                qualifier = "".join(q for q in (m.group("pre"), m.group("approx"), m.group("post")) if q)
+                section = article.section_at(m.start())
+                facts.append(Fact(source=article.source, start=cs, end=ce, id=start_id + len(facts),
+                                  article_id=article.id, place=article.place, year=article.year, value=value,
+                                  unit=m.group("unit"), qualifier=qualifier, label=re.sub(r"\s+", "", raw[label[0] : label[1]]),
+                                  value_text=num, value_start=m.start("num"), value_end=m.end("num"),
+                                  section_path=article.section_path(section)))
+    return facts
+
+
+SCHEMA = """
+CREATE TABLE facts (
+    id INTEGER PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    place TEXT NOT NULL,
+    year INTEGER,
+    value REAL NOT NULL,
+    unit TEXT NOT NULL,
+    qualifier TEXT NOT NULL,
+    label TEXT NOT NULL,        -- the phrase counted, as written
+    value_text TEXT NOT NULL,   -- the number as written
+    clause_start INTEGER NOT NULL,
+    clause_end INTEGER NOT NULL,
+    value_start INTEGER NOT NULL,
+    value_end INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    quote TEXT NOT NULL         -- the clause as written
+);
+CREATE INDEX facts_place ON facts(place);
+CREATE INDEX facts_year ON facts(year);
+CREATE INDEX facts_unit ON facts(unit);
+CREATE TABLE info (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+def write_facts(path: Path, facts: Iterable[Fact], quotes: dict[int, str], version: int) -> int:
+    """Write ``facts`` (with each clause ``quotes[id]`` as written) to a new SQLite file; returns the count."""
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(SCHEMA)
+        rows = [(f.id, f.article_id, f.source, f.place, f.year, f.value, f.unit, f.qualifier, f.label, f.value_text,
+                 f.start, f.end, f.value_start, f.value_end, SECTION_SEP.join(f.section_path), quotes[f.id])
+                for f in facts]
+        con.executemany("INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        con.execute("INSERT INTO info VALUES ('version', ?)", (str(version),))
+        con.commit()
+        return len(rows)
+    finally:
+        con.close()
+
+
+def _row_fact(row: sqlite3.Row) -> Fact:
+    section = tuple(row["section"].split(SECTION_SEP)) if row["section"] else ()
+    return Fact(source=row["source"], start=row["clause_start"], end=row["clause_end"], id=row["id"],
+                article_id=row["article_id"], place=row["place"], year=row["year"], value=row["value"],
+                unit=row["unit"], qualifier=row["qualifier"], label=row["label"], value_text=row["value_text"],
+                value_start=row["value_start"], value_end=row["value_end"], section_path=section)
+
+
+class FactStore:
+    """Read access to ``facts.sqlite``: a fresh read-only connection per call, so any thread may use it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _connect(self) -> sqlite3.Connection:
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        con.row_factory = sqlite3.Row
+        return con
+
+    def all(self, places: Iterable[str] = (), years: Iterable[int] = ()) -> list[Fact]:
+        places, years = list(places), list(years)
+        where, args = [], []
+        if places:
+            where.append(f"place IN ({','.join('?' * len(places))})")
+            args += places
+        if years:
+            where.append(f"year IN ({','.join('?' * len(years))})")
+            args += years
+        sql = "SELECT * FROM facts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        con = self._connect()
+        try:
+            return [_row_fact(r) for r in con.execute(sql, args)]
+        finally:
+            con.close()
+
+    def in_articles(self, article_ids: Iterable[str]) -> list[Fact]:
+        ids = list(dict.fromkeys(article_ids))
+        if not ids:
+            return []
+        con = self._connect()
+        try:
+            sql = f"SELECT * FROM facts WHERE article_id IN ({','.join('?' * len(ids))}) ORDER BY id"
+            return [_row_fact(r) for r in con.execute(sql, ids)]
+        finally:
+            con.close()
+
+    def count(self) -> int:
+        con = self._connect()
+        try:
+            return int(con.execute("SELECT count(*) FROM facts").fetchone()[0])
+        finally:
+            con.close()

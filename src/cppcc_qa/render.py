@@ -1,0 +1,127 @@
+"""All user-facing wording, in Chinese and English, and the citation-line formats the CLI, UI and exports share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .records import SECTION_SEP, Answer, Passage, Quote, TableRow, Where
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "head": {"zh": "根据报告原文：", "en": "From the reports (quoted in the original Chinese):"},
+    "sources": {"zh": "来源 Sources:", "en": "Sources:"},
+    "related": {"zh": "可能相关（并非答案） Possibly related, not an answer:", "en": "Possibly related (not an answer):"},
+    "not_covered": {"zh": "现有报告中没有找到能回答这个问题的内容。", "en": "The reports do not answer this question."},
+    "missing_terms": {"zh": "报告中没有关于{terms}的内容。", "en": "The reports do not mention {terms}."},
+    "no_person": {"zh": "报告中没有写明是谁。", "en": "The reports do not name the person asked about."},
+    "no_date": {"zh": "报告中没有写明时间。", "en": "The reports do not name a date for this."},
+    "no_figure": {"zh": "报告中没有给出这个数字。", "en": "The reports do not give this figure."},
+    "refusal_tail": {"zh": "以下段落可能相关，仅供参考。",
+                     "en": "The passages below may be related; they are not an answer."},
+    "table_lead_max": {"zh": "{place}最多：{label}{value}{unit}[{marker}]。", "en":
+                       "{place} has the most: {label} {value}{unit} [{marker}]."},
+    "table_lead_min": {"zh": "{place}最少：{label}{value}{unit}[{marker}]。", "en":
+                       "{place} has the fewest: {label} {value}{unit} [{marker}]."},
+    "table_rows": {"zh": "共 {n} 处可比数字（按数值排序）：", "en": "{n} comparable figures, sorted by value:"},
+    "table_mixed": {"zh": "注意：这些数字统计的对象不完全相同（{labels}），排序仅供参考。",
+                    "en": "Note: these figures count different things ({labels}); the ranking is only indicative."},
+    "table_too_few": {"zh": "报告中可比较的数字不足两处，无法排序。以下是最接近的数字：",
+                      "en": "The reports hold fewer than two comparable figures, so nothing can be ranked. "
+                            "The closest figures:"},
+    "quote_not_found": {"zh": "没有找到 / Not found.", "en": "Not found."},
+    "quote_not_exact": {"zh": "没有完全一致的原文；以下为最接近的句子（并非原文引用）/ No exact match; nearest sentences "
+                              "(NOT exact):", "en": "No exact match; nearest sentences (NOT exact quotes):"},
+}
+
+
+def message(key: str, lang: str, **values: object) -> str:
+    table = MESSAGES[key]
+    return table.get(lang, table["en"]).format(**values)
+
+
+def quoted_terms(terms: Sequence[str], lang: str) -> str:
+    """Terms quoted in the question's language (ASCII quotes in English: a CJK font draws “ ” full width)."""
+    return "、".join(f"“{t}”" for t in terms) if lang == "zh" else ", ".join(f'"{t}"' for t in terms)
+
+
+def section_text(path: Sequence[str]) -> str:
+    return SECTION_SEP.join(path)
+
+
+def where_text(w: Where, source: str, start: int, end: int) -> str:
+    """``青州市 · 发挥委员主体作用… · 二、… › （三）… · 第4段 · PDF 第3页 · report.txt:2027-2100``."""
+    parts = [w.place, w.title]
+    if w.section_path:
+        parts.append(section_text(w.section_path))
+    parts.append(f"第{w.paragraph}段")
+    if w.locator:
+        parts.append(w.locator)
+    parts.append(f"{source}:{start}-{end}")
+    return " · ".join(p for p in parts if p)
+
+
+def citation_line(marker: int, w: Where, source: str, start: int, end: int) -> str:
+    return f"[{marker}] {where_text(w, source, start, end)}"
+
+
+def quote_citation(text: str, w: Where, source: str, start: int, end: int) -> str:
+    """A line to paste into a story: the exact words, then the document, place, section, paragraph and offsets."""
+    inner = [w.place]
+    if w.year:
+        inner.append(f"{w.year}年")
+    if w.section_path:
+        inner.append(section_text(w.section_path))
+    inner.append(f"第{w.paragraph}段")
+    if w.locator:
+        inner.append(w.locator)
+    inner.append(f"{source}:{start}-{end}")
+    return f"“{text}”——《{w.title}》（{'，'.join(inner)}）"
+
+
+def passage_line(rank: int, p: Passage) -> str:
+    w = Where(p.place, p.title, p.year, p.section_path, p.paragraph)
+    return f"[{rank}] {where_text(w, p.source, p.start, p.end)} · score {p.score:.4f}"
+
+
+def format_number(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
+
+
+def table_lines(rows: Sequence[TableRow], lang: str) -> list[str]:
+    head = "| # | 地区 Place | 年份 Year | 数值 Value | 单位 Unit | 统计对象 Counted | 来源 |" if lang == "zh" else \
+        "| # | Place | Year | Value | Unit | Counted | Source |"
+    out = [head, "|---|---|---|---|---|---|---|"]
+    for n, r in enumerate(rows, 1):
+        value = f"{r.qualifier if r.qualifier in ('近', '约', '超过', '逾') else ''}{r.value_text}" \
+                f"{r.qualifier if r.qualifier in ('余', '多', '以上', '左右') else ''}"
+        out.append(f"| {n} | {r.place} | {r.year or ''} | {value} | {r.unit} | {r.label} | [{r.marker}] |")
+    return out
+
+
+def answer_text(a: Answer) -> str:
+    """The whole answer as the CLI prints it: text, note, then sources (or the passages it is not sure of)."""
+    lines = [a.text]
+    if a.note:
+        lines.append(f"({a.note})")
+    if a.citations:
+        lines.append("")
+        lines.append(message("sources", a.lang))
+        lines += [citation_line(c.marker, c.where, c.source, c.start, c.end) for c in a.citations]
+    elif a.passages:
+        lines.append("")
+        lines.append(message("related", a.lang))
+        for rank, p in enumerate(a.passages[:3], 1):
+            lines.append(passage_line(rank, p))
+            lines.append(f"    {p.text}")
+    return "\n".join(lines)
+
+
+def quote_lines(quotes: Sequence[Quote]) -> list[str]:
+    if not quotes:
+        return [message("quote_not_found", "zh")]
+    out = [] if quotes[0].exact else [message("quote_not_exact", "zh")]
+    for n, q in enumerate(quotes, 1):
+        sim = "" if q.exact else f" · similarity {q.similarity:.2f}"
+        out.append(f"[{n}] {where_text(q.where, q.source, q.start, q.end)}{sim}")
+        out.append(f"    …{q.before}【{q.text}】{q.after}…")
+        out.append(f"    {q.citation}")
+    return out

@@ -1,0 +1,178 @@
+"""Comparison questions ("哪个县立案的提案最多？", "2005年和2009年的增长目标分别是多少？") answered as a cited table.
+
+Facts (``facts.py``) in the passages retrieved for the question are scored by how much of the question their
+counted phrase and clause hold; the best fact of each place (or, within one place, of each year) becomes a row.
+Rows are compared only within one kind of thing: the same measure (场/次, 件, 条/篇, %, 元 …) and the same head
+noun of the counted phrase (提案, 活动, 建议 …). When the phrases still differ in their other words (立案办理提案
+vs 撰写提案) the table says so in a visible note instead of ranking them silently as one thing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .evidence import FRAME, citation_for, relevance
+from .lexical import tokenize
+from .query import Query
+from .records import Answer, Citation, Fact, TableRow
+from .render import message, table_lines
+from .settings import TUNING, Tuning
+from .store import Index
+from .textnorm import fold
+
+_MEASURES = [{"场", "场次", "次", "批次", "期"}, {"件"}, {"条", "篇", "份"}, {"个", "处", "所", "座", "支", "组"},
+             {"家", "家次", "户"}, {"名", "人", "人次", "万人"}, {"%", "个百分点", "百分点"}, {"亿元", "万元", "元"},
+             {"项"}, {"笔"}, {"部"}, {"批"}, {"万吨"}]
+_SCALE = {"亿元": 1e8, "万元": 1e4, "万人": 1e4, "万吨": 1e4}
+_QUESTION_MEASURE = re.compile(r"(?:多少|几)(个百分点|人次|场次|[件条场次个家名人篇项期处所座户笔批份])|"
+                               r"(百分比|比例|比率|增长率|增速)")
+_LEAST = re.compile(r"最少|最低|最小|\bleast\b|\bfewest\b|\blowest\b|\bsmallest\b", re.I)
+
+
+def measure_class(unit: str) -> int:
+    for i, group in enumerate(_MEASURES):
+        if unit in group:
+            return i
+    return len(_MEASURES)
+
+
+def head_noun(label: str) -> str:
+    """The last word of a counted phrase (its head: 提案, 活动, 建议); quotes and spaces aside."""
+    words = [w for w in tokenize(fold(re.sub(r"[“”\"‘’]", "", label))) if not w.isdigit()]
+    return words[-1] if words else fold(label)[-2:]
+
+
+def base_value(f: Fact) -> float:
+    return f.value * _SCALE.get(f.unit, 1.0)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    fact: Fact
+    relevance: float
+    rank: int  # of the passage holding it
+
+
+def _wanted_measure(query: Query) -> int | None:
+    m = _QUESTION_MEASURE.search(query.folded)
+    if not m:
+        return None
+    return measure_class("%" if m.group(2) else m.group(1))
+
+
+def _candidates(query: Query, index: Index, places: list[str], years: list[int], tuning: Tuning) -> list[_Scored]:
+    from .search import search
+
+    passages = search(index, query, 40, places=places, years=years, tuning=tuning)
+    by_article: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for rank, p in enumerate(passages):
+        by_article[p.article_id].append((p.start, p.end, rank))
+    wanted = _wanted_measure(query)
+    scored: list[_Scored] = []
+    # Places named in the question bound the table only when it names several ("北京和上海…"): one named place
+    # is usually the one to compare with the rest ("安丘市立案多少件，哪个县最多？"). A named year always does.
+    restrict_places = places or (list(query.places) if len(query.places) >= 2 else [])
+    restrict_years = years or list(dict.fromkeys(query.years))
+    facts = index.facts.all(places=restrict_places, years=restrict_years)
+    for f in facts:
+        spans = [r for s, e, r in by_article.get(f.article_id, []) if s <= f.start < e or s < f.end <= e]
+        if not spans:
+            continue
+        if wanted is not None and measure_class(f.unit) != wanted:
+            continue
+        rel = relevance(query, fold(f.label), index.folded(f.source)[f.start : f.end])  # places: all compared
+        if rel > 0:
+            scored.append(_Scored(f, rel - 0.002 * min(spans), min(spans)))
+    return scored
+
+
+def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
+    """One fact per place (per year when a single place); returns them and whether they count different things."""
+    if not scored:
+        return [], False
+    best = max(scored, key=lambda s: s.relevance)
+    kind = (measure_class(best.fact.unit), head_noun(best.fact.label))
+    same = [s for s in scored if (measure_class(s.fact.unit), head_noun(s.fact.label)) == kind
+            and s.relevance >= 0.5 * best.relevance]
+    by_place = {s.fact.place for s in same}
+    key = (lambda s: s.fact.place) if len(by_place) >= 2 else (lambda s: s.fact.year or 0)
+    chosen: dict[object, _Scored] = {}
+    for s in sorted(same, key=lambda s: (-s.relevance, s.rank, s.fact.id)):
+        chosen.setdefault(key(s), s)
+    rows = list(chosen.values())
+    labels = {fold(re.sub(r"\s+", "", s.fact.label)) for s in rows}
+    mixed = len(labels) > 1 and not _similar(labels)
+    return rows, mixed
+
+
+def _similar(labels: set[str]) -> bool:
+    """Whether counted phrases name the same thing: all but their shared head are near-identical words."""
+    bigrams = [set(itertools.pairwise(lab)) for lab in labels]
+    first = bigrams[0]
+    return all(len(first & b) / max(1, len(first | b)) >= 0.5 for b in bigrams[1:])
+
+
+def compare(query: Query, index: Index, *, places: list[str], years: list[int], tuning: Tuning = TUNING) -> Answer | None:
+    """A table answer, or None when the question is better answered with quoted clauses (no facts at all)."""
+    scored = _candidates(query, index, places, years, tuning)
+    if not scored:
+        return None
+    rows, mixed = _rows(query, scored)
+    least = bool(_LEAST.search(query.text))
+    if len(rows) < 2:
+        closest = sorted(scored, key=lambda s: -s.relevance)[:3]
+        return _answer(query, index, closest, mixed=False, least=least, too_few=True)
+    rows.sort(key=lambda s: (base_value(s.fact), -s.fact.id) if least else (-base_value(s.fact), s.fact.id))
+    return _answer(query, index, rows, mixed=mixed, least=least, too_few=False)
+
+
+def _answer(query: Query, index: Index, rows: list[_Scored], *, mixed: bool, least: bool, too_few: bool) -> Answer:
+    from .search import passage_of
+
+    lang = query.lang
+    citations: list[Citation] = []
+    table: list[TableRow] = []
+    for marker, s in enumerate(rows, 1):
+        f = s.fact
+        chunk_i = next((i for i, c in enumerate(index.chunks) if c.article_id == f.article_id
+                        and c.start <= f.start < c.end), None)
+        passage = passage_of(index, chunk_i, 0.0) if chunk_i is not None else None
+        cite = citation_for(marker, index, passage, f.start, f.end) if passage else None
+        quote = cite.quote if cite else index.text(f.source)[f.start : f.end]
+        if cite:
+            citations.append(cite)
+        table.append(TableRow(place=f.place, year=f.year, value=f.value, unit=f.unit, label=f.label, quote=quote,
+                              source=f.source, start=f.start, end=f.end, marker=marker, value_text=f.value_text,
+                              qualifier=f.qualifier))
+    if too_few:
+        head = message("table_too_few", lang)
+    else:
+        top = table[0]
+        head = message("table_lead_min" if least else "table_lead_max", lang, place=top.place, label=top.label,
+                       value=top.value_text, unit=top.unit, marker=top.marker)
+        if mixed:
+            head += "\n" + message("table_mixed", lang, labels="、".join(dict.fromkeys(r.label for r in table)))
+    text = "\n".join([head, *table_lines(table, lang)])
+    return Answer(query.question, text, citations, True, lang, [], mode="table", asked=query.text, table=table,
+                  note="" if not too_few else "fewer than two comparable figures")
+
+
+def find_facts(index: Index, text: str, *, places: list[str] | None = None, years: list[int] | None = None,
+               limit: int = 200) -> list[Fact]:
+    """Facts whose counted phrase or clause holds the words of ``text`` (all facts for "" or "*"), best first."""
+    facts = index.facts.all(places=places or [], years=years or [])
+    wanted = set(tokenize(fold(text))) - FRAME if text.strip() not in ("", "*") else set()
+    if not wanted:
+        return facts[:limit]
+    scored = []
+    for f in facts:
+        label = set(tokenize(fold(f.label)))
+        clause = set(tokenize(index.folded(f.source)[f.start : f.end]))
+        score = 2 * len(wanted & label) + len(wanted & clause)
+        if score:
+            scored.append((score, f))
+    scored.sort(key=lambda t: (-t[0], t[1].place, t[1].id))
+    return [f for _, f in scored[:limit]]
