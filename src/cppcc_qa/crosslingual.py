@@ -91,11 +91,13 @@ class Lexicon:
                 if not 1 <= len(words) <= 3:
                     continue
                 weight = 1.0 / (1 + rank) / len(words)
-                for w in words:
-                    for key in (f"={lemma(w)}", f"~{stem(w)}"):
-                        for target, factor in targets:
-                            if weight * factor > table[key].get(target, 0.0):
-                                table[key][target] = weight * factor
+                keyed = [(key, weight) for w in words for key in (f"={lemma(w)}", f"~{stem(w)}")]
+                if len(words) == 2:  # "put forward" -> 提出, "public opinion" -> 民意: the phrase as a whole
+                    keyed.append((f"={lemma(words[0])} {lemma(words[1])}", 1.0 / (1 + rank)))
+                for key, w_key in keyed:
+                    for target, factor in targets:
+                        if w_key * factor > table[key].get(target, 0.0):
+                            table[key][target] = w_key * factor
         en2zh = {
             k: sorted(v.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))[:per_word] for k, v in table.items()
         }
@@ -103,15 +105,26 @@ class Lexicon:
         absent = frozenset(w for w, yes in mentioned.items() if not yes)
         return cls(en2zh, present, absent, frozenset(romanize(w) for w in vocab if _HAN.match(w)))
 
+    def entries(self, words: list[str]) -> list[tuple[str, list[tuple[str, float]]]]:
+        """Each English term of ``words`` (a two-word dictionary phrase such as "put forward" is one term) with
+        its Chinese corpus words: the dictionary form first, the stem only when that has no entry (a stem joins
+        "reporter" to "report")."""
+        out: list[tuple[str, list[tuple[str, float]]]] = []
+        i = 0
+        while i < len(words):
+            if i + 1 < len(words) and (pair := self.en2zh.get(f"={lemma(words[i])} {lemma(words[i + 1])}")):
+                out.append((f"{words[i]} {words[i + 1]}", pair))
+                i += 2
+                continue
+            w = words[i]
+            out.append((w, self.en2zh.get(f"={lemma(w)}") or self.en2zh.get(f"~{stem(w)}", [])))
+            i += 1
+        return out
+
     def expand(self, question: str, skip: frozenset[str] | set[str] = frozenset(), per_word: int = 3) -> list[tuple[str, float]]:
         """Chinese corpus words for the English words of ``question``, each with its weight."""
         out: dict[str, float] = {}
-        for w in english_words(question):
-            if w in skip:
-                continue
-            # The word's own dictionary form first; its stem only when that has no entry (a stem joins
-            # "reporter" to "report").
-            entries = self.en2zh.get(f"={lemma(w)}") or self.en2zh.get(f"~{stem(w)}", [])
+        for _, entries in self.entries([w for w in english_words(question) if w not in skip]):
             for zh, weight in entries[:per_word]:
                 out[zh] = max(out.get(zh, 0.0), weight)
         return sorted(out.items(), key=lambda kv: -kv[1])

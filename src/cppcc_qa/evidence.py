@@ -24,7 +24,7 @@ _ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何)")
 # Words that frame a question rather than name what it is about (they never count towards a figure's relevance).
 FRAME = frozenset(["最多", "最少", "最高", "最低", "比较", "对比", "排名", "分别", "多少", "县市区", "各县", "各区", "各市",
                    "各地", "哪个", "政协", "开展", "组织", "次数", "数量", "情况", "变化", "增加", "减少", "一下", "其他",
-                   "提出", "活动", "一共", "总共", "共有", "有没有"])
+                   "提出", "活动", "一共", "总共", "共有", "有没有", "场次", "件数", "人数", "人次", "篇数", "个数"])
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,14 @@ def _topic(group: frozenset[str]) -> bool:
     return not (group & FRAME) and not any(_ASKING.match(t) for t in group)
 
 
-def relevance(query: Query, label: str, clause: str, place: str = "") -> float:
+def relevance(query: Query, label: str, clause: str, place: str = "", rows: bool = False) -> float:
     """How much of the question's topic a figure holds: its counted phrase counts twice, the rest of its clause
-    (and its article's place) once; both folded. A figure of another place than the one asked about scores 0."""
-    if place and query.places and fold(place) not in {fold(p) for p in query.places}:
+    (and its article's place) once; both folded. A figure of another place than the one asked about scores 0;
+    with ``rows`` (a comparison, where the places are the table's rows) the places named do not count at all."""
+    named = {fold(p) for p in query.places} | {fold(base_name(p)) for p in query.places}
+    if place and query.places and not rows and fold(place) not in named:
         return 0.0
-    groups = [(g, w) for g, w in query.groups if _topic(g)]
+    groups = [(g, w) for g, w in query.groups if _topic(g) and not (rows and g & named)]
     total = sum(w for _, w in groups) or 1.0
     label_tokens = set(tokenize(label))
     clause_tokens = set(tokenize(clause)) | ({fold(place), fold(base_name(place))} if place else set())

@@ -18,11 +18,13 @@ from .places import find_places
 from .records import SECTION_SEP, Article, Fact
 from .textnorm import clause_spans
 
-UNITS = ("个百分点", "百分点", "人次", "批次", "场次", "亿元", "万元", "万人", "万吨", "元", "件", "条", "场", "次", "个", "家",
-         "名", "人", "篇", "项", "期", "处", "所", "座", "户", "笔", "份", "部", "支", "批", "组", "家次", "%")
+UNITS = ("个百分点", "百分点", "人次", "万人次", "批次", "场次", "家次", "万亿元", "亿元", "万元", "元", "亿美元", "万美元", "美元",
+         "万人", "万吨", "亿吨", "吨", "公里", "千米", "平方公里", "平方米", "万亩", "亩", "公顷", "万千瓦", "千瓦",
+         "万标准箱", "标准箱", "辆", "台", "套", "张", "床", "件", "条", "场", "次", "个", "家", "名", "人", "篇", "项", "期",
+         "处", "所", "座", "户", "笔", "份", "部", "支", "批", "组", "倍", "%")
 _ZH_NUM = "零一二三四五六七八九十百千万两〇"
 _QUANTITY = re.compile(
-    rf"(?P<pre>近|约|超过|逾|达|达到)?"
+    rf"(?P<pre>近|约|超过|逾|达|达到|不少于|不低于|不超过|低于|高于)?"
     rf"(?P<num>\d+(?:\.\d+)?(?:万(?=亿)|亿(?!元))?|[{_ZH_NUM}]{{1,8}})"
     rf"(?P<approx>余|多)?(?P<unit>{'|'.join(sorted(UNITS, key=len, reverse=True))})(?P<post>以上|左右|多)?"
 )
@@ -31,7 +33,7 @@ _TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:度)?|今年|去年|全年|年内|�
 _ADVERB = re.compile(r"^(?:共计|共|累计|先后|合计|总计|已经|已|还|又|再|均|分别|全市|全县|全区|我们|我市|我县|我区)")
 _ACTION = re.compile(r"(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|走访|接待|征集|立案|审查|办理|解决|推动|帮助|服务|"
                      r"建立|设立|建成|成立|发表|采用)(?!.*(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|立案))")
-_DELIM = re.compile(r"[，、；：,;:《》“”\"]")
+_DELIM = re.compile(r"[，；：,;:《》“”\"]")
 _NOUN_FLAGS = ("n", "vn", "nz", "j", "l", "ng", "an", "nt", "ns")
 
 
@@ -82,7 +84,9 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
 
 def _label_after(folded: str, end: int, clause_end: int) -> tuple[int, int] | None:
     """The noun phrase right after a measure word (8处``知情明政工作站``), up to a verb or punctuation."""
-    window = folded[end : min(clause_end, end + 16)]
+    while end < clause_end and folded[end].isspace():  # a pinyin gloss folds to spaces: 個(gè)街道
+        end += 1
+    window = folded[end : min(clause_end, end + 16)].replace(" ", "")
     if not window or not re.match(r"[\u4e00-\u9fff“]", window):
         return None
     import jieba.posseg as pseg

@@ -38,6 +38,8 @@ _COMPARE_STRONG = re.compile(r"最多|最少|最高|最低|最大|最小|排名|
                              r"多了还是少了|增加了还是|变化|\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\brank|\bcompare|"
                              r"\bcomparison\b|\beach (?:county|district|city|place)\b|\bchange[ds]?\b|\bversus\b|\bvs\.?\b",
                              re.I)
+_NUMERIC_NOUN = re.compile(r"\b(?:targets?|numbers?|amounts?|rates?|growth|totals?|figures?|shares?|percentages?|"
+                           r"counts?)\b|目标|数量|规模|比例|比重|增长|总额|总量|总数", re.I)
 _COMPARE_WEAK = re.compile(r"分别|各自|\brespectively\b|\beach\b|\bboth\b", re.I)
 _FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|and|what about|how about)\b|[呢]\s*[？?]?\s*$", re.I)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
@@ -131,8 +133,10 @@ def _section_number(text: str) -> int | None:
 
 
 def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Intent:
-    compare = bool(_COMPARE_STRONG.search(text)) or (
-        bool(_COMPARE_WEAK.search(text)) and (len(places) >= 2 or len(set(years)) >= 2))
+    several = len(places) >= 2 or len(set(years)) >= 2
+    compare = bool(_COMPARE_STRONG.search(text)) or (several and (bool(_COMPARE_WEAK.search(text))
+                                                                    or bool(_HOW_MANY.search(text))
+                                                                    or bool(_NUMERIC_NOUN.search(text))))
     return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=bool(_WHO.search(text)),
                   when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text))
 
@@ -154,6 +158,10 @@ def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: In
 
 _ASK_ZH = re.compile(r"几|多少|哪|谁|什么|何时|何人|是否|怎么|如何|吗")
 _ASK_EN = re.compile(r"\b(?:how (?:many|much)|which|what|who|whom|whose|when|where)\b", re.I)
+# English words that frame a question about figures rather than name its topic.
+EN_FRAME = frozenset(["most", "least", "highest", "lowest", "largest", "smallest", "compare", "comparison", "rank",
+                      "ranking", "others", "other", "each", "respectively", "both", "total", "number", "figure",
+                      "figures", "give", "gave", "given", "many", "much", "more", "fewer", "less"])
 FOCUS = 2.0  # weight of the terms in the part of the question that asks (the rest restates what is known)
 
 
@@ -185,19 +193,18 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
         for t in terms(folded):
             at = folded.find(t, pos)
             pos = at + len(t) if at >= 0 else pos
-            weighted.append((frozenset([t]), FOCUS if at >= 0 and fs <= at < fe else 1.0))
+            # A long word also matches through its parts: 开展调研 in 开展联合调研.
+            parts = {p for p in tokenize(t) if p != t} if len(t) >= 4 else set()
+            weighted.append((frozenset({t, *parts}), FOCUS if at >= 0 and fs <= at < fe else 1.0))
     else:
         from .places import base_name
 
         weighted = [(frozenset({fold(p), fold(base_name(p))}), 1.0) for p in places]
         pinyin = index.places.pinyin_words()
-        m = _ASK_EN.search(text)
-        focus = set(english_words(text[m.end() :])[:3]) if m else set()
-        for w in english_words(text):
-            if w in pinyin:
-                continue
-            alts = {zh_word for zh_word, _ in index.lexicon.expand(w, per_word=3)}
-            weighted.append((frozenset(alts or {w}), FOCUS if w in focus else 1.0))
+        words = [w for w in english_words(text) if w not in pinyin and w not in EN_FRAME]
+        for term, entries in index.lexicon.entries(words):
+            alts = {zh_word for zh_word, _ in entries[:3]}
+            weighted.append((frozenset(alts or {term}), 1.0))
         weighted += [(frozenset([n]), 1.0) for n in re.findall(r"\d+", text)]
     merged: dict[frozenset[str], float] = {}
     for g, f in weighted:

@@ -17,10 +17,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_figure": {"zh": "报告中没有给出这个数字。", "en": "The reports do not give this figure."},
     "refusal_tail": {"zh": "以下段落可能相关，仅供参考。",
                      "en": "The passages below may be related; they are not an answer."},
-    "table_lead_max": {"zh": "{place}最多：{label}{value}{unit}[{marker}]。", "en":
-                       "{place} has the most: {label} {value}{unit} [{marker}]."},
-    "table_lead_min": {"zh": "{place}最少：{label}{value}{unit}[{marker}]。", "en":
-                       "{place} has the fewest: {label} {value}{unit} [{marker}]."},
+    "table_lead_max": {"zh": "{place}最多：{label}{value}[{marker}]。", "en": "{place} has the most: {label} {value} [{marker}]."},
+    "table_lead_min": {"zh": "{place}最少：{label}{value}[{marker}]。", "en":
+                       "{place} has the fewest: {label} {value} [{marker}]."},
     "table_rows": {"zh": "共 {n} 处可比数字（按数值排序）：", "en": "{n} comparable figures, sorted by value:"},
     "table_mixed": {"zh": "注意：这些数字统计的对象不完全相同（{labels}），排序仅供参考。",
                     "en": "Note: these figures count different things ({labels}); the ranking is only indicative."},
@@ -86,14 +85,24 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
 
 
+_BEFORE = ("近", "约", "超过", "逾", "达", "达到", "不少于", "不低于", "不超过", "低于", "高于")
+
+
+def render_value(r: TableRow) -> str:
+    """The figure with its unit as the report writes it: 80余篇, 近3000人, 17%左右, 不少于28万人."""
+    before = next((q for q in sorted(_BEFORE, key=len, reverse=True) if r.qualifier.startswith(q)), "")
+    rest = r.qualifier[len(before) :]
+    inner = "".join(q for q in ("余", "多") if q in rest)
+    outer = rest.replace("余", "").replace("多", "")
+    return f"{before}{r.value_text}{inner}{r.unit}{outer}"
+
+
 def table_lines(rows: Sequence[TableRow], lang: str) -> list[str]:
-    head = "| # | 地区 Place | 年份 Year | 数值 Value | 单位 Unit | 统计对象 Counted | 来源 |" if lang == "zh" else \
-        "| # | Place | Year | Value | Unit | Counted | Source |"
-    out = [head, "|---|---|---|---|---|---|---|"]
+    head = "| # | 地区 Place | 年份 Year | 数字 Figure | 统计对象 Counted | 来源 |" if lang == "zh" else \
+        "| # | Place | Year | Figure | Counted | Source |"
+    out = [head, "|---|---|---|---|---|---|"]
     for n, r in enumerate(rows, 1):
-        value = f"{r.qualifier if r.qualifier in ('近', '约', '超过', '逾') else ''}{r.value_text}" \
-                f"{r.qualifier if r.qualifier in ('余', '多', '以上', '左右') else ''}"
-        out.append(f"| {n} | {r.place} | {r.year or ''} | {value} | {r.unit} | {r.label} | [{r.marker}] |")
+        out.append(f"| {n} | {r.place} | {r.year or ''} | {render_value(r)} | {r.label} | [{r.marker}] |")
     return out
 
 

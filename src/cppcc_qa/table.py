@@ -18,17 +18,21 @@ from .evidence import FRAME, citation_for, relevance
 from .lexical import tokenize
 from .query import Query
 from .records import Answer, Citation, Fact, TableRow
-from .render import message, table_lines
+from .render import message, render_value, table_lines
 from .settings import TUNING, Tuning
 from .store import Index
 from .textnorm import fold
 
 _MEASURES = [{"场", "场次", "次", "批次", "期"}, {"件"}, {"条", "篇", "份"}, {"个", "处", "所", "座", "支", "组"},
-             {"家", "家次", "户"}, {"名", "人", "人次", "万人"}, {"%", "个百分点", "百分点"}, {"亿元", "万元", "元"},
-             {"项"}, {"笔"}, {"部"}, {"批"}, {"万吨"}]
-_SCALE = {"亿元": 1e8, "万元": 1e4, "万人": 1e4, "万吨": 1e4}
+             {"家", "家次", "户"}, {"名", "人", "人次", "万人", "万人次"}, {"%", "个百分点", "百分点"},
+             {"万亿元", "亿元", "万元", "元"}, {"亿美元", "万美元", "美元"}, {"项"}, {"笔"}, {"部"}, {"批"},
+             {"万吨", "亿吨", "吨"}, {"公里", "千米"}, {"平方公里", "平方米"}, {"万亩", "亩", "公顷"},
+             {"万千瓦", "千瓦"}, {"万标准箱", "标准箱"}, {"辆"}, {"台", "套"}, {"张", "床"}, {"倍"}]
+_SCALE = {"万亿元": 1e12, "亿元": 1e8, "万元": 1e4, "亿美元": 1e8, "万美元": 1e4, "万人": 1e4, "万人次": 1e4,
+          "万吨": 1e4, "亿吨": 1e8, "千米": 1.0, "平方公里": 1e6, "万亩": 1e4, "公顷": 15.0, "万千瓦": 1e4,
+          "万标准箱": 1e4}
 _QUESTION_MEASURE = re.compile(r"(?:多少|几)(个百分点|人次|场次|[件条场次个家名人篇项期处所座户笔批份])|"
-                               r"(百分比|比例|比率|增长率|增速)")
+                               r"(百分比|比例|比率|增长率|增速|率)|(次|场|件|人|篇|个|条)数")
 _LEAST = re.compile(r"最少|最低|最小|\bleast\b|\bfewest\b|\blowest\b|\bsmallest\b", re.I)
 
 
@@ -60,7 +64,7 @@ def _wanted_measure(query: Query) -> int | None:
     m = _QUESTION_MEASURE.search(query.folded)
     if not m:
         return None
-    return measure_class("%" if m.group(2) else m.group(1))
+    return measure_class("%" if m.group(2) else m.group(1) or m.group(3))
 
 
 def _candidates(query: Query, index: Index, places: list[str], years: list[int], tuning: Tuning) -> list[_Scored]:
@@ -83,20 +87,24 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
             continue
         if wanted is not None and measure_class(f.unit) != wanted:
             continue
-        rel = relevance(query, fold(f.label), index.folded(f.source)[f.start : f.end])  # places: all compared
+        rel = relevance(query, fold(f.label), index.folded(f.source)[f.start : f.end], rows=True)
         if rel > 0:
             scored.append(_Scored(f, rel - 0.002 * min(spans), min(spans)))
     return scored
 
 
 def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
-    """One fact per place (per year when a single place); returns them and whether they count different things."""
+    """The best figure of each place (of each year, when all are of one place), all of the measure of the most
+    relevant figure; and whether their counted phrases name different things."""
     if not scored:
         return [], False
-    best = max(scored, key=lambda s: s.relevance)
-    kind = (measure_class(best.fact.unit), head_noun(best.fact.label))
-    same = [s for s in scored if (measure_class(s.fact.unit), head_noun(s.fact.label)) == kind
-            and s.relevance >= 0.5 * best.relevance]
+    best = max(scored, key=lambda s: (s.relevance, -s.rank))
+    measure = measure_class(best.fact.unit)
+    same = [s for s in scored if measure_class(s.fact.unit) == measure and s.relevance >= 0.5 * best.relevance]
+    named = set(query.places)
+    if len(named) >= 2:  # the places the question names are rows whatever their figure's relative relevance
+        same += [s for s in scored if s.fact.place in named and measure_class(s.fact.unit) == measure
+                 and s not in same]
     by_place = {s.fact.place for s in same}
     key = (lambda s: s.fact.place) if len(by_place) >= 2 else (lambda s: s.fact.year or 0)
     chosen: dict[object, _Scored] = {}
@@ -104,7 +112,8 @@ def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
         chosen.setdefault(key(s), s)
     rows = list(chosen.values())
     labels = {fold(re.sub(r"\s+", "", s.fact.label)) for s in rows}
-    mixed = len(labels) > 1 and not _similar(labels)
+    heads = {head_noun(s.fact.label) for s in rows}
+    mixed = len(labels) > 1 and (len(heads) > 1 or not _similar(labels))
     return rows, mixed
 
 
@@ -151,8 +160,10 @@ def _answer(query: Query, index: Index, rows: list[_Scored], *, mixed: bool, lea
         head = message("table_too_few", lang)
     else:
         top = table[0]
-        head = message("table_lead_min" if least else "table_lead_max", lang, place=top.place, label=top.label,
-                       value=top.value_text, unit=top.unit, marker=top.marker)
+        by_year = len({r.place for r in table}) == 1
+        who = (f"{top.year}年" if lang == "zh" else str(top.year)) if by_year and top.year else top.place
+        head = message("table_lead_min" if least else "table_lead_max", lang, place=who, label=top.label,
+                       value=render_value(top), marker=top.marker)
         if mixed:
             head += "\n" + message("table_mixed", lang, labels="、".join(dict.fromkeys(r.label for r in table)))
     text = "\n".join([head, *table_lines(table, lang)])
