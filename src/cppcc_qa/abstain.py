@@ -98,9 +98,9 @@ class TermCheck:
 def check_terms(query: Query, index: Index, passages: Sequence[Passage] = ()) -> TermCheck:
     """Which of the question's topic words the indexed reports mention (``passages``: the retrieved ones)."""
     found = _chinese_terms(query.folded, index) if query.lang == "zh" else _english_terms(query.text, index, passages)
-    missing_year = absent_report_year(query, index)
-    if missing_year and not found.entity:
-        return TermCheck(found.terms, found.missing, missing_year)
+    scope = absent_report_year(query, index) or missing_year(query, index, passages)
+    if scope and not found.entity:
+        return TermCheck(found.terms, found.missing, scope)
     return found
 
 
@@ -109,17 +109,36 @@ _REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:的|度)?[^，。？?\d]{0,1
 
 
 def absent_report_year(query: Query, index: Index) -> str | None:
-    """A report of a year the index holds none of ("2007年政府工作报告", "the 2007 report")."""
+    """A report of a year the index holds none of ("2007年政府工作报告": no 政府工作报告 of 2007; "the 2007 report")."""
+    from .textnorm import fold
+
     for m in _REPORT_YEAR.finditer(query.folded):
         year = int(next(g for g in m.groups() if g))
-        if year not in index.years:
-            return f"{year}年的报告" if query.lang == "zh" else f"a {year} report"
+        kind = re.sub(r"^\d{4}\s*年(?:的|度)?", "", m.group(0)) if m.group(1) else ""
+        kind = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:市|省|区|县)", "", kind)  # 北京市政府工作报告 -> 政府工作报告
+        if not any(a.year == year and (not kind or kind in fold(a.title) or kind == "报告")
+                   for a in index.articles.values()):
+            return f"{year}年的{kind or '报告'}" if query.lang == "zh" else f"a {year} report"
     return None
 
 
-def absent_division(word: str, index: Index) -> str | None:
-    """The division an English name spells (Chongqing -> 重庆市) when the reports neither come from it nor name it
-    in full; None when it is not a division's name or the reports do cover it."""
+def missing_year(query: Query, index: Index, passages: Sequence[Passage]) -> str | None:
+    """A year the question asks about that the evidence's articles neither are of nor mention (2012 when the
+    report says 2011)."""
+    if not query.years or not passages:
+        return None
+    articles = {p.article_id for p in passages[:3]}
+    for year in query.years:
+        if any(index.articles[a].year == year or str(year) in index.folded(index.articles[a].source)[
+                index.articles[a].start : index.articles[a].end] for a in articles):
+            continue
+        return f"{year}年" if query.lang == "zh" else str(year)
+    return None
+
+
+def division_named(word: str, index: Index) -> bool | None:
+    """For an English word that spells a division's name (Chongqing -> 重庆市, Xinle -> 新乐市): whether the
+    reports come from it, from a place inside it, or name it in full. None when the word names no division."""
     from .places import Gazetteer, pinyin_names
     from .textnorm import fold
 
@@ -128,10 +147,8 @@ def absent_division(word: str, index: Index) -> str | None:
         return None
     gaz = Gazetteer.load()
     ours = [fold(p) for p in index.place_names]
-    for name in names:
-        if name in ours or any(gaz.contains(name, p) for p in ours) or _in_sources(name, index):
-            return None
-    return names[0]
+    return any(name in ours or any(gaz.contains(name, p) for p in ours) or _in_sources(name, index)
+               for name in names)
 
 
 def expected_type(question: str) -> str | None:
@@ -195,8 +212,8 @@ def _in_sources(term: str, index: Index) -> bool:
 def _mentioned_zh(word: str, index: Index) -> bool:
     if index.in_vocabulary(word):
         return True
-    parts = [t for t in _jieba().cut_for_search(word) if len(t) >= 2 and t != word]
-    if parts and all(index.in_vocabulary(t) for t in parts) and "".join(parts) == word:
+    parts = [t for t in _jieba().cut(word, HMM=False) if t != word]
+    if len(parts) >= 2 and all(index.in_vocabulary(t) or len(t) == 1 for t in parts) and "".join(parts) == word:
         return True  # a compound of mentioned words (社区服务 = 社区 + 服务)
     return _in_sources(word, index)
 
@@ -337,9 +354,10 @@ def _english_terms(question: str, index: Index, passages: Sequence[Passage]) -> 
         seen.add(w)
         nxt = words[n + 1][0] if n + 1 < len(words) else ""
         romanized, key = w.replace("'", ""), stem(w)
-        if name_like and absent_division(w, index):
-            entity = entity or written  # a city or county the reports neither come from nor name (Chongqing)
-            status.append((w, False))
+        named = division_named(w, index) if name_like else None
+        if named is not None:  # a city or county: Chongqing (no report, named nowhere), Xinle (named in a page)
+            entity = entity if named else entity or written
+            status.append((w, named))
             continue
         if key in lex.present or key in vocab or romanized in lex.pinyin \
                 or (nxt and romanized + nxt in lex.pinyin):
@@ -363,11 +381,10 @@ def _english_terms(question: str, index: Index, passages: Sequence[Passage]) -> 
             if _in_pinyin(romanized, *passage_pinyin) or (nxt and _in_pinyin(romanized + nxt, *passage_pinyin)):
                 status.append((w, True))
                 continue
-            if is_pinyin_name(w) or (not known and name_like and not _ACRONYM.fullmatch(written)
-                                     and not _is_english(w)):
-                entity = entity or written  # a Chinese name the reports never spell (Shouguang), or an unknown name
+            if is_pinyin_name(w):
+                entity = entity or written  # a Chinese name the reports never spell (Shouguang)
             elif not known:
-                continue  # an acronym (SMEs, GDP), an English word or other word no dictionary judges
+                continue  # an acronym (SMEs, GDP), a name not in pinyin (Urad), a word no dictionary judges
         status.append((w, False))
     # Two counted words in a row that make a dictionary phrase are one term: "flood control" (防汛) is
     # missing even though "control" is not; an absent phrase of two mentioned words ("reading room") is not.

@@ -46,11 +46,25 @@ def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], ki
 def _weak(query: Query, units: list[Unit], passages: list[Passage], tuning: Tuning) -> bool:
     if not units:
         return True
+    if query.intent.section is not None and any(u.heading for u in units):
+        return False  # "what is part 3 about": the heading is the answer, whatever words the question uses
     best = units[0]
     if query.lang == "zh":
         return best.coverage < tuning.min_coverage_zh
     top_dense = max((p.dense or 0.0) for p in passages)
     return best.coverage < tuning.min_coverage_en and top_dense < tuning.min_dense_en
+
+
+_ABOUT_REPORT = re.compile(r"报告|\breport\b", re.I)
+
+
+def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
+    """Whether a clause holds the kind of answer asked for; "which year's report…" is answered by the report's
+    own year."""
+    article = index.articles[u.passage.article_id]
+    if kind == "date" and article.year and _ABOUT_REPORT.search(query.text):
+        return True
+    return has_type(kind, index.text(u.passage.source)[u.start : u.end], article.reporters)
 
 
 def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Unit]:
@@ -111,8 +125,7 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
                                                                 else tuning.min_figure_en):
         return _refusal(query, passages, (), "figure")  # no figure in the evidence is about what is asked
     kind = None if weak or unknown else expected_type(query.text)
-    if kind and not any(has_type(kind, index.text(u.passage.source)[u.start : u.end],
-                                 index.articles[u.passage.article_id].reporters) for u in units[:3]):
+    if kind and not any(_holds(kind, query, u, index) for u in units[:3]):
         weak = True  # who holds a post, with no person named in the evidence; "when", with no date
     if unknown or weak:
         return _refusal(query, passages, unknown, kind)

@@ -26,7 +26,7 @@ _ZH_NUM = "零一二三四五六七八九十百千万两〇"
 _QUANTITY = re.compile(
     rf"(?P<pre>近|约|超过|逾|达|达到|不少于|不低于|不超过|低于|高于)?"
     rf"(?P<num>\d+(?:\.\d+)?(?:万(?=亿)|亿(?!元))?|[{_ZH_NUM}]{{1,8}})"
-    rf"(?P<approx>余|多)?(?P<unit>{'|'.join(sorted(UNITS, key=len, reverse=True))})(?P<post>以上|左右|多)?"
+    rf"\s?(?P<approx>余|多)?\s?(?P<unit>{'|'.join(sorted(UNITS, key=len, reverse=True))})(?P<post>以上|左右|多)?"
 )
 _SUBJECT = re.compile(r"^(?:政协|委员会|常委会)")
 _TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:度)?|今年|去年|全年|年内|一年来|近年来|[一二三四五]年来|当年|此外|同时|其中)")

@@ -165,7 +165,7 @@ EN_FRAME = frozenset(["most", "least", "highest", "lowest", "largest", "smallest
 FOCUS = 2.0  # weight of the terms in the part of the question that asks (the rest restates what is known)
 
 
-def _focus_zh(folded: str) -> tuple[int, int]:
+def focus_span(folded: str) -> tuple[int, int]:
     """The span of a Chinese question that asks: its comma-separated part holding the question word, or, in a
     one-part question, the ten characters before the question word."""
     parts = [(m.start(), m.end()) for m in re.finditer(r"[^，,；;。？?！!：:]+", folded)]
@@ -188,7 +188,7 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
     """
     weighted: list[tuple[frozenset[str], float]] = []
     if zh:
-        fs, fe = _focus_zh(folded)
+        fs, fe = focus_span(folded)
         pos = 0
         for t in terms(folded):
             at = folded.find(t, pos)

@@ -67,7 +67,7 @@ class Analysis:
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
     hnsw_threshold: int = 50_000  # exact flat search below this many chunks, HNSW above
-    facts: int = 1  # version of the quantity extractor
+    facts: int = 2  # version of the quantity extractor
 
     def to_dict(self) -> dict[str, object]:
         out = asdict(self)
@@ -96,11 +96,11 @@ class Tuning:
     candidates: int = 50  # per signal, before fusion
     rerank_pool: int = 20  # candidates a cross-encoder reorders
     # Abstention: coverage is the IDF-weighted share of the question's terms found in the best clause's article.
-    min_coverage_zh: float = 0.45
+    min_coverage_zh: float = 0.34
     min_coverage_en: float = 0.3
     min_dense_en: float = 0.7
     max_missing_share: float = 0.5  # share of topic words the reports never mention that makes us abstain
-    min_figure_zh: float = 0.3  # a how-many question needs a figure at least this relevant (evidence.relevance)
+    min_figure_zh: float = 0.25  # a how-many question needs a figure at least this relevant (evidence.relevance)
     min_figure_en: float = 0.08  # English reaches the figures through a dictionary: a weaker signal
     # Clause scores: share of the question's terms (lex), the passage's fused score, and bonuses for holding the
     # kind of answer asked for.
