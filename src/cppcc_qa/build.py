@@ -245,6 +245,9 @@ def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float)
     from .sources import file_stats
     from .textnorm import repair
 
+    from .glossary import collect
+    from .lexical import Terms
+
     clock = _Clock()
     articles, docs, skipped, folded = read_articles(config)
     if not articles:
@@ -252,6 +255,7 @@ def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float)
             f"No report text found under {config.corpus} ({len(skipped)} file(s) skipped).",
             "Put .txt, .md, .docx, .pdf or .html reports there, then run: cppcc-qa index",
         )
+    terms = collect(folded[a.source][a.start : a.end] for a in articles)
     clock.lap("read+layout")
     indexed = chunk_articles(articles, folded, config.analysis)
     chunks = [x.chunk for x in indexed]
@@ -259,9 +263,10 @@ def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float)
     clock.lap("chunk")
     if progress:
         print(f"Embedding {len(texts)} chunks from {len(docs)} file(s)…", file=sys.stderr)
-    embedder, vectors, keys, embedded = _embed(config, layout, spec, texts, progress)
+    embedder, vectors, keys, embedded = _embed(config, layout, spec, texts + terms, progress)
+    term_vectors, vectors = vectors[len(texts) :], vectors[: len(texts)]  # keys keep both: the next cache
     clock.lap("embed")
-    tokens = tokenize_many(texts)
+    tokens = tokenize_many(texts, Terms(terms))
     clock.lap("tokenize")
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build step at DEBUG
     bm25 = bm25s.BM25(k1=config.analysis.bm25_k1, b=config.analysis.bm25_b)
@@ -286,12 +291,14 @@ def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float)
         new = Layout(tmp)
         write_jsonl(new.chunks, [chunk_to_json(c) for c in chunks])
         write_jsonl(new.articles, [article_to_json(a) for a in articles])
+        new.glossary.write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
         if embedder is not None:
-            np.save(new.vectors, vectors)
+            np.save(new.vectors, np.vstack([vectors, term_vectors]) if len(term_vectors) else vectors)
+            np.save(new.glossary_vectors, term_vectors)
             new.hashes.write_text(json.dumps(keys), encoding="utf-8")
             import faiss
 
-            faiss.write_index(_faiss_index(vectors, config.analysis.hnsw_threshold), str(new.dense))
+            faiss.write_index(_faiss_index(vectors, config.analysis.hnsw_threshold), str(new.dense))  # chunks only
         bm25.save(new.bm25, show_progress=False)
         new.lexicon.write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
         n_facts = write_facts(new.facts, facts, quotes, config.analysis.facts)
@@ -313,7 +320,8 @@ def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float)
                 "HNSWFlat" if len(chunks) >= config.analysis.hnsw_threshold else "FlatIP"),
             sources=sources,
             skipped=tuple(skipped),
-            counts={"files": len(docs), "articles": len(articles), "chunks": len(chunks), "facts": n_facts},
+            counts={"files": len(docs), "articles": len(articles), "chunks": len(chunks), "facts": n_facts,
+                    "terms": len(terms)},
             places=tuple(sorted({a.place for a in articles})),
             years=tuple(sorted({a.year for a in articles if a.year})),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -328,7 +336,8 @@ def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildReport(layout.root, len(chunks), len(articles), len(docs), embedded, len(chunks) - embedded, skipped,
+    return BuildReport(layout.root, len(chunks), len(articles), len(docs), embedded, len(texts) + len(terms) - embedded,
+                       skipped,
                        time.perf_counter() - t0, facts=n_facts, phases=clock.phases)
 
 

@@ -53,20 +53,24 @@ def index_text(context: str, folded: str) -> str:
     return _INNER_SPACE.sub("", f"{context}\n{folded}")
 
 
-def _runs(article: Article) -> list[list[Paragraph]]:
-    """Consecutive paragraphs of one section of level 1-3 (a new heading starts a new run)."""
+def _runs(article: Article, raw: str) -> list[list[Paragraph]]:
+    """Consecutive paragraphs of one section of level 1-3 (a new heading starts a new run); a line kept out of
+    the index between two paragraphs (a 来源 line, a share bar) also ends a run, so that a chunk's raw span
+    holds nothing but its own text."""
     runs: list[list[Paragraph]] = []
     for p in article.paragraphs:
-        if not runs or (p.heading and p.section is not None and article.sections[p.section].level <= 3):
+        gap = bool(runs) and bool(raw[runs[-1][-1].end : p.start].strip())
+        if not runs or gap or (p.heading and p.section is not None and article.sections[p.section].level <= 3):
             runs.append([])
         runs[-1].append(p)
     return runs
 
 
 def chunk_article(article: Article, folded: str, splitter: Any, analysis: Analysis = ANALYSIS) -> list[Indexed]:
-    """Chunks of one article with the text that represents each in the index."""
+    """Chunks of one article with the text that represents each in the index (``folded``: its document's folded
+    text, which is blank exactly where the raw text is)."""
     out: list[Indexed] = []
-    for run in _runs(article):
+    for run in _runs(article, folded):
         raw_parts: list[str] = []
         fold_parts: list[str] = []
         offsets: list[int] = []

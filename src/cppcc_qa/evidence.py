@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexical import tokenize
 from .places import base_name
 from .query import Query
 from .records import Citation, Fact, Passage
@@ -53,7 +52,7 @@ def _topic(group: frozenset[str]) -> bool:
     return not (group & FRAME) and not any(_ASKING.match(t) for t in group)
 
 
-def relevance(query: Query, label: str, clause: str, place: str = "", rows: bool = False) -> float:
+def relevance(index: Index, query: Query, label: str, clause: str, place: str = "", rows: bool = False) -> float:
     """How much of the question's topic a figure holds: its counted phrase counts twice, the rest of its clause
     (and its article's place) once; both folded. A figure of another place than the one asked about scores 0;
     with ``rows`` (a comparison, where the places are the table's rows) the places named do not count at all."""
@@ -62,8 +61,8 @@ def relevance(query: Query, label: str, clause: str, place: str = "", rows: bool
         return 0.0
     groups = [(g, w) for g, w in query.groups if _topic(g) and not (rows and g & named)]
     total = sum(w for _, w in groups) or 1.0
-    label_tokens = set(tokenize(label))
-    clause_tokens = set(tokenize(clause)) | ({fold(place), fold(base_name(place))} if place else set())
+    label_tokens = set(index.tokenize(label))
+    clause_tokens = set(index.tokenize(clause)) | ({fold(place), fold(base_name(place))} if place else set())
     score = 0.0
     for g, w in groups:
         if g & label_tokens:
@@ -114,7 +113,7 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
         folded = index.folded(p.source)
         extra = {fold(article.place), fold(base_name(article.place))}
         if p.article_id not in article_cover:
-            art_tokens = set(tokenize(folded[article.start : article.end])) | extra | set(tokenize(fold(article.title)))
+            art_tokens = set(index.tokenize(folded[article.start : article.end])) | extra | set(index.tokenize(fold(article.title)))
             article_cover[p.article_id] = covered(query.groups, art_tokens)[0]
         headings = _heading_spans(index, p.article_id)
         spans = [span for para in article.paragraphs if para.end > p.start and para.start < p.end
@@ -122,7 +121,7 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
         prev_tokens: set[str] = set()
         for s, e in spans:
             text = folded[s:e]
-            tokens = set(tokenize(text))
+            tokens = set(index.tokenize(text))
             inherited, prev_tokens = (prev_tokens if _ANAPHOR.match(text) else set()), tokens
             if (p.source, s) in seen or len(text.strip()) < 4:
                 continue
@@ -136,7 +135,7 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             figure = 0.0
             if query.intent.how_many:
                 facts = [f for f in figures.get((p.source, s), ())]
-                figure = max((relevance(query, fold(f.label), text, article.place) for f in facts), default=0.0)
+                figure = max((relevance(index, query, fold(f.label), text, article.place) for f in facts), default=0.0)
                 score += tuning.figure_bonus * figure
             role = _role_at(index, p.article_id, s)
             if query.intent.when and (_DATE.search(text) or role == "occasion"):

@@ -33,6 +33,7 @@ _TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:度)?|今年|去年|全年|年内|�
 _ADVERB = re.compile(r"^(?:共计|共|累计|先后|合计|总计|已经|已|还|又|再|均|分别|全市|全县|全区|我们|我市|我县|我区)")
 _ACTION = re.compile(r"(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|走访|接待|征集|立案|审查|办理|解决|推动|帮助|服务|"
                      r"建立|设立|建成|成立|发表|采用)(?!.*(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|立案))")
+_MODIFIER = re.compile(r"(?:不予|不|未|合并|联名|重点)$")
 _DELIM = re.compile(r"[，；：,;:《》“”\"]")
 _NOUN_FLAGS = ("n", "vn", "nz", "j", "l", "ng", "an", "nt", "ns")
 
@@ -56,11 +57,16 @@ def parse_number(text: str) -> float | None:
 
 def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int] | None:
     """The phrase right before a number (``收集意见建议``96条): from the last delimiter, subject, time and
-    adverbs taken off."""
+    adverbs taken off; a book title right before the number is the label (《政协信息》24期)."""
     s = clause_start
     for m in _DELIM.finditer(folded, clause_start, start):
         s = m.end()
     phrase = folded[s:start]
+    if not phrase.strip() and folded[max(clause_start, start - 1) : start] == "》":
+        opening = folded.rfind("《", clause_start, start)
+        return (opening + 1, start - 1) if opening >= 0 and 2 < start - opening <= 20 else None
+    lead = len(phrase) - len(phrase.lstrip("、，, "))
+    s, phrase = s + lead, phrase[lead:]
     mentions = find_places(phrase)
     if mentions and mentions[0].start == 0 and mentions[0].end < len(phrase):  # the subject: 诸城市政协…
         s += mentions[0].end
@@ -72,8 +78,11 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
             phrase = phrase[m.end() :]
     verb = _ACTION.search(phrase)
     if verb and verb.start() > 0:  # 围绕生物医药、文旅融合等开展各类协商: what is counted starts at the action
-        s += verb.start()
-        phrase = phrase[verb.start() :]
+        cut = verb.start()
+        modifier = _MODIFIER.search(phrase, 0, cut)  # 合并立案, 不予立案: the modifier changes what is counted
+        cut = modifier.start() if modifier else cut
+        s += cut
+        phrase = phrase[cut:]
     phrase = phrase.rstrip("共计达约近")
     if len(phrase) < 2 or not re.search(r"[\u4e00-\u9fff]", phrase):
         return None
@@ -83,10 +92,10 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
 
 
 def _label_after(folded: str, end: int, clause_end: int) -> tuple[int, int] | None:
-    """The noun phrase right after a measure word (8处``知情明政工作站``), up to a verb or punctuation."""
-    while end < clause_end and folded[end].isspace():  # a pinyin gloss folds to spaces: 個(gè)街道
-        end += 1
-    window = folded[end : min(clause_end, end + 16)].replace(" ", "")
+    """The noun phrase right after a measure word (8处``知情明政工作站``), up to a verb or punctuation; spaces a
+    pinyin gloss leaves (個(gè)街道) are skipped."""
+    positions = [i for i in range(end, min(clause_end, end + 24)) if not folded[i].isspace()][:16]
+    window = "".join(folded[i] for i in positions)
     if not window or not re.match(r"[\u4e00-\u9fff“]", window):
         return None
     import jieba.posseg as pseg
@@ -101,14 +110,26 @@ def _label_after(folded: str, end: int, clause_end: int) -> tuple[int, int] | No
         if word in "“”\"":
             length += len(word)
             continue
-        noun = flag.startswith(_NOUN_FLAGS) or (length and flag in ("b", "a", "nr"))
+        # a modifier (省级, 重点) or a name counts only inside the phrase, before a noun: 省级媒体, not 委员定期坐班
+        noun = flag.startswith(_NOUN_FLAGS) or (length and flag in ("b", "a", "nr") and nxt.startswith(_NOUN_FLAGS))
         # a word tagged as a verb that ends the phrase is its head noun: 委员提案被…, 重点提案由…
         if not noun and not (length and flag.startswith("v") and nxt[:1] in ("p", "u", "c", "x", "d", "r")):
             break
         length += len(word)
     while length and window[length - 1] in "“":
         length -= 1
-    return (end, end + length) if length >= 2 else None
+    return (positions[0], positions[length - 1] + 1) if length >= 2 else None
+
+
+def _not_a_count(folded: str, m: re.Match[str]) -> bool:
+    """An ordinal (第3次), the low end of a range (3个至5个), a session (九届二次会议), or an idiom (一批)."""
+    before = folded[m.start() - 1 : m.start()]
+    after = folded[m.end() : m.end() + 4]
+    if before == "第" or after[:1] in ("至", "到", "~", "-"):
+        return True
+    if m.group("unit") == "次" and (before == "届" or re.match(r"(?:全体)?(?:会议|全会|常委会|主席会)", after)):
+        return True
+    return m.group("num") in ("一", "两", "半")
 
 
 def extract_facts(article: Article, raw: str, folded: str, start_id: int = 1) -> list[Fact]:
@@ -119,25 +140,21 @@ def extract_facts(article: Article, raw: str, folded: str, start_id: int = 1) ->
             last_end = cs
             for m in _QUANTITY.finditer(folded, cs, ce):
                 prev_end, last_end = last_end, m.end()
-                num = m.group("num")
-                if folded[m.start() - 1 : m.start()] == "第" or folded[m.end("unit") : m.end("unit") + 1] in "至到~-":
-                    continue  # an ordinal, or the low end of a range
-                if num in ("一", "两", "半"):
-                    continue  # 一批, 一次, 两个: idiom more often than a count
-                value = parse_number(num)
+                value = None if _not_a_count(folded, m) else parse_number(m.group("num"))
                 if value is None:
                     continue
-                after = _label_after(folded, m.end(), ce)
-                label = after or _label_before(folded, m.start(), prev_end)
+                label = _label_after(folded, m.end(), ce) or _label_before(folded, m.start(), prev_end)
                 if label is None:
                     continue
                 qualifier = "".join(q for q in (m.group("pre"), m.group("approx"), m.group("post")) if q)
-                section = article.section_at(m.start())
-                facts.append(Fact(source=article.source, start=cs, end=ce, id=start_id + len(facts),
-                                  article_id=article.id, place=article.place, year=article.year, value=value,
-                                  unit=m.group("unit"), qualifier=qualifier, label=re.sub(r"\s+", "", raw[label[0] : label[1]]),
-                                  value_text=num, value_start=m.start("num"), value_end=m.end("num"),
-                                  section_path=article.section_path(section)))
+                written_end = m.end("approx") if m.group("approx") else m.end("num")
+                facts.append(Fact(
+                    source=article.source, start=cs, end=ce, id=start_id + len(facts), article_id=article.id,
+                    place=article.place, year=article.year, value=value, unit=m.group("unit"), qualifier=qualifier,
+                    label=re.sub(r"\s+", "", raw[label[0] : label[1]]),
+                    value_text=re.sub(r"\s+", "", raw[m.start("num") : written_end]),
+                    value_start=m.start("num"), value_end=written_end,
+                    section_path=article.section_path(article.section_at(m.start()))))
     return facts
 
 

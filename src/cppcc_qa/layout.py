@@ -93,6 +93,11 @@ def ends_sentence(text: str) -> bool:
     return bool(stripped) and stripped[-1] in _SENTENCE_END
 
 
+def unglossed(raw: str, folded: str, start: int, end: int) -> str:
+    """``raw[start:end]`` without the pinyin glosses a reader skips (``區(qū)`` -> ``區``)."""
+    return "".join(r for r, f in zip(raw[start:end], folded[start:end], strict=True) if not (f == " " and r != " "))
+
+
 def collapse(text: str) -> str:
     """A line as a title reads: letter-spacing removed (``工 作 报 告`` -> ``工作报告``, ``龚 正`` -> ``龚正``), a space
     between two phrases kept as one space, line breaks removed."""
@@ -202,16 +207,20 @@ def _paragraphs(raw: str, units: list[_Unit], source: str) -> list[Paragraph]:
 
 
 def _units(lines: list[Line], report: bool) -> list[_Unit]:
-    """Join lines broken mid-sentence; a heading, title-block line or part title stands alone."""
+    """Join lines broken mid-sentence. A title-block line, a part title or a heading that is only a title stands
+    alone; a heading line that goes on into running text (``1.围绕…开展协商议事，``) takes its next lines."""
     units: list[_Unit] = []
     for ln in lines:
-        alone = ln.role in ("title", "occasion", "speaker", "salutation", "headline") or _heading(ln.text) is not None
+        heading = _heading(ln.text) is not None
+        block = ln.role in ("title", "occasion", "speaker", "salutation", "headline")
         part_title = report and ln.role == "body" and _is_part_title(ln.text)
+        titled = heading and ln.text[-1] not in "，、；：,;:" and len(ln.text) <= 30
         prev = units[-1] if units else None
-        if prev and not prev.keep_alone and not alone and not part_title and not ends_sentence(prev.lines[-1].text):
+        if prev and not prev.keep_alone and not (heading or block or part_title) \
+                and not ends_sentence(prev.lines[-1].text):
             prev.lines.append(ln)
         else:
-            units.append(_Unit([ln], alone or part_title))
+            units.append(_Unit([ln], block or part_title or titled))
     return units
 
 
@@ -225,35 +234,44 @@ def _is_part_title(text: str) -> bool:
     return len(text) <= 24 and not re.search(r"[。！？；，、：]", text)
 
 
+def _text_at(p: Paragraph, folded: str, i: int, j: int) -> str:
+    """A paragraph's text ``[i, j)`` as written, pinyin glosses left out."""
+    return "".join(ch for ch, o in zip(p.text[i:j], p.offsets[i:j], strict=True)
+                   if not (folded[o] == " " and ch != " ")).strip()
+
+
 def _sections(paras: list[Paragraph], folded: str, report: bool, end: int,
               block_starts: set[int]) -> tuple[list[Section], list[Paragraph]]:
     """The section tree of an article's paragraphs, and the paragraphs with their innermost section set.
 
     ``block_starts``: starts of the title-block paragraphs, which are never section titles.
     """
-    marks: list[tuple[int, str, str, int, int]] = []  # (start, marker, title, level, heading_end)
+    marks: list[tuple[int, str, str, int, int, int]] = []  # (start, marker, title, level, heading_end, limit)
     for p in paras:
         ftext = "".join(folded[o] for o in p.offsets)
         h = _heading(ftext)
         if h:
             marker, level, skip = h
             n = _title_len(ftext[skip:])
-            title = p.text[skip : skip + n].strip()
-            marks.append((p.start, marker, title, level, p.offsets[min(len(p.offsets), skip + max(n, 1)) - 1] + 1))
+            title = _text_at(p, folded, skip, skip + n)
+            marks.append((p.start, marker, title, level, p.offsets[min(len(p.offsets), skip + max(n, 1)) - 1] + 1,
+                          p.end if level == 4 else end))
         elif report and p.start not in block_starts and _is_part_title(ftext):
-            marks.append((p.start, "", collapse(p.text), 0, p.end))
+            marks.append((p.start, "", collapse(p.text), 0, p.end, end))
         for m in _INLINE_ITEM.finditer(ftext):
             s, skip = m.start(1), m.end(1)
             n = _title_len(ftext[skip:])
-            marks.append((p.offsets[s], p.text[s:skip], p.text[skip : skip + n].strip(), 4,
-                          p.offsets[min(len(p.offsets), skip + max(n, 1)) - 1] + 1))
+            marks.append((p.offsets[s], p.text[s:skip], _text_at(p, folded, skip, skip + n), 4,
+                          p.offsets[min(len(p.offsets), skip + max(n, 1)) - 1] + 1, p.end))  # ends with its paragraph
     marks.sort()
     built: list[dict[str, object]] = []
     stack: list[int] = []
-    for start, marker, title, level, heading_end in marks:
-        while stack and int(built[stack[-1]]["level"]) >= level:  # type: ignore[call-overload]
-            built[stack.pop()]["end"] = start
-        built.append({"start": start, "end": end, "number": marker, "title": title, "level": level,
+    for start, marker, title, level, heading_end, limit in marks:
+        while stack and (int(built[stack[-1]]["level"]) >= level  # type: ignore[call-overload]
+                         or int(built[stack[-1]]["end"]) <= start):  # type: ignore[call-overload]
+            top = built[stack.pop()]
+            top["end"] = min(int(top["end"]), start)  # type: ignore[call-overload]
+        built.append({"start": start, "end": limit, "number": marker, "title": title, "level": level,
                       "heading_end": heading_end, "parent": stack[-1] if stack else None})
         stack.append(len(built) - 1)
     sections = [Section(source=paras[0].source, **b) for b in built]  # type: ignore[arg-type]
@@ -287,11 +305,11 @@ def _derived_span(text: str) -> tuple[int, int]:
     return start, end
 
 
-def _derived_title(raw: str, lines: list[Line]) -> str:
+def _derived_title(raw: str, folded: str, lines: list[Line]) -> str:
     for ln in lines:
         if len(ln.text) >= 12:
             s, e = _derived_span(ln.text)
-            return collapse(raw[ln.start + s : ln.start + e])
+            return collapse(unglossed(raw, folded, ln.start + s, ln.start + e))
     return ""
 
 
@@ -374,7 +392,8 @@ def _page_articles(doc: Document, folded: str, lines: list[Line], page_meta: Doc
         if seg.caption is not None and (cap := _CAPTION.match(seg.caption.text)):
             reporters += tuple(n for n in _names(cap.group("names")) if n not in reporters)
         if seg.place is not None and seg.head is not None and seg.title_at is not None:
-            place_f, title, derived = seg.place, collapse(doc.text[seg.head.start + seg.title_at : seg.head.end]), False
+            title = collapse(unglossed(doc.text, folded, seg.head.start + seg.title_at, seg.head.end))
+            place_f, derived = seg.place, False
             place_origin = "headline"
         else:
             place_f = _leading_place(seg.body[0].text)
@@ -408,7 +427,7 @@ def _page_articles(doc: Document, folded: str, lines: list[Line], page_meta: Doc
 # -- one report or news item ---------------------------------------------------------------------------------
 
 
-def _regions_for_single(raw: str, lines: list[Line], kind: str) -> tuple[Regions, list[Line]]:
+def _regions_for_single(raw: str, folded: str, lines: list[Line], kind: str) -> tuple[Regions, list[Line]]:
     """Roles of a report's or news item's lines; returns the regions and the lines that are content."""
     live = [i for i, ln in enumerate(lines) if ln.role == "body"]
     regions = Regions(kind=kind)
@@ -433,7 +452,7 @@ def _regions_for_single(raw: str, lines: list[Line], kind: str) -> tuple[Regions
             titles = [i for i in titles if i >= starts[0]]
         texts: list[str] = []
         for i in titles:
-            t = collapse(raw[lines[i].start : lines[i].end])
+            t = collapse(unglossed(raw, folded, lines[i].start, lines[i].end))
             if not any(t in prev for prev in texts):
                 texts.append(t)
         if texts:
@@ -443,7 +462,7 @@ def _regions_for_single(raw: str, lines: list[Line], kind: str) -> tuple[Regions
             before = [i for i in range(first) if "报告" in lines[i].text or "总结" in lines[i].text]
             if before:
                 b = lines[before[-1]]
-                regions.title = collapse(_AGGREGATOR.sub("", raw[b.start : b.end])).strip("【】 ")
+                regions.title = collapse(_AGGREGATOR.sub("", unglossed(raw, folded, b.start, b.end))).strip("【】 ")
                 regions.title_origin = "heading before the salutation"
         regions.title_lines = [(lines[i].start, lines[i].end) for i in titles]
         occ = [i for i in block if lines[i].role == "occasion"]
@@ -456,7 +475,7 @@ def _regions_for_single(raw: str, lines: list[Line], kind: str) -> tuple[Regions
                 and not _LEAD.match(first.text) and not _heading(first.text):
             first.role = "headline"
             regions.headline = (first.start, first.end)
-            regions.title = collapse(raw[first.start : first.end])
+            regions.title = collapse(unglossed(raw, folded, first.start, first.end))
             regions.title_origin = "headline"
             if _REPORT_TITLE.search(first.text):
                 regions.kind = "report"
@@ -468,13 +487,13 @@ def _regions_for_single(raw: str, lines: list[Line], kind: str) -> tuple[Regions
     regions.first_body = regions.body[0] if regions.body else None
     regions.headings = [ln.text for ln in body if _heading(ln.text) or _is_part_title(ln.text)]
     if regions.title is None and body:
-        regions.title = _derived_title(raw, body) or None
+        regions.title = _derived_title(raw, folded, body) or None
         regions.title_origin = "derived from the first sentence"
     return regions, content
 
 
 def _single_article(doc: Document, folded: str, lines: list[Line], kind: str) -> Article | None:
-    regions, content = _regions_for_single(doc.text, lines, kind)
+    regions, content = _regions_for_single(doc.text, folded, lines, kind)
     if not content:
         return None
     meta = extract_meta(doc.text, folded, regions)
@@ -504,7 +523,7 @@ def split_document(doc: Document, folded: str) -> list[Article]:
         page_regions = Regions(kind="page")
         live = [ln for ln in lines if ln.role == "body"]
         if live and len(live[0].text) <= 40 and not ends_sentence(live[0].text):
-            page_regions.title = collapse(doc.text[live[0].start : live[0].end])
+            page_regions.title = collapse(unglossed(doc.text, folded, live[0].start, live[0].end))
             page_regions.title_lines = [(live[0].start, live[0].end)]
         page_regions.meta_lines = [(ln.start, ln.end) for ln in lines if ln.role == "meta"]
         page_meta = extract_meta(doc.text, folded, page_regions)

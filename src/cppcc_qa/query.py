@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .errors import InputError
-from .lexical import english_words, is_chinese, ordinal_tokens, terms, tokenize
+from .lexical import english_words, is_chinese, ordinal_tokens, terms
 from .settings import MAX_K, MAX_QUESTION_CHARS
 from .textnorm import fold
 
@@ -106,6 +106,7 @@ class Query:
     tokens: tuple[tuple[str, float], ...]  # BM25 tokens with weights (English: dictionary expansions)
     groups: tuple[tuple[frozenset[str], float], ...]  # interchangeable corpus tokens per term, with an IDF weight
     english: tuple[str, ...] = field(default=())  # English content words
+    terms: tuple[tuple[str, str], ...] = field(default=())  # (English phrase, the reports' term it names)
 
 
 def _section_number(text: str) -> int | None:
@@ -141,8 +142,10 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
                   when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text))
 
 
-def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index) -> list[tuple[str, float]]:
-    toks = [(t, 1.0) for t in tokenize(folded)]
+def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index,
+            named: list[tuple[str, str]]) -> list[tuple[str, float]]:
+    toks = [(t, 1.0) for t in index.tokenize(folded)]
+    toks += [(term, 2.0) for _, term in named]
     if not zh:
         from .places import base_name
 
@@ -179,7 +182,8 @@ def focus_span(folded: str) -> tuple[int, int]:
     return max(0, m.start() - 10), m.end() + 6
 
 
-def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index) -> list[tuple[frozenset[str], float]]:
+def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index,
+                named: list[tuple[str, str]] = ()) -> list[tuple[frozenset[str], float]]:  # type: ignore[assignment]
     """The question's terms, each a set of interchangeable corpus tokens with an IDF weight, doubled for the
     terms of the part of the question that asks ("…开幕时，代表常委会作工作报告的是谁？": 代表, 常委会, 工作报告).
 
@@ -194,14 +198,16 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
             at = folded.find(t, pos)
             pos = at + len(t) if at >= 0 else pos
             # A long word also matches through its parts: 开展调研 in 开展联合调研.
-            parts = {p for p in tokenize(t) if p != t} if len(t) >= 4 else set()
+            parts = {p for p in index.tokenize(t) if p != t} if len(t) >= 4 else set()
             weighted.append((frozenset({t, *parts}), FOCUS if at >= 0 and fs <= at < fe else 1.0))
     else:
         from .places import base_name
 
         weighted = [(frozenset({fold(p), fold(base_name(p))}), 1.0) for p in places]
+        weighted += [(frozenset([term]), FOCUS) for _, term in named]  # "knowledge station" -> 知情明政工作站
+        named_words = {w for phrase, _ in named for w in phrase.split()}
         pinyin = index.places.pinyin_words()
-        words = [w for w in english_words(text) if w not in pinyin and w not in EN_FRAME]
+        words = [w for w in english_words(text) if w not in pinyin and w not in EN_FRAME and w not in named_words]
         for term, entries in index.lexicon.entries(words):
             alts = {zh_word for zh_word, _ in entries[:3]}
             weighted.append((frozenset(alts or {term}), 1.0))
@@ -222,7 +228,7 @@ def resolve_follow_up(question: str, history: list[object] | None, index: Index)
     if not prev or not named:
         return question
     last = prev[-1]
-    content = [t for t in tokenize(fold(question)) if not index.places.find(t)]
+    content = [t for t in index.tokenize(fold(question)) if not index.places.find(t)]
     if not (_FOLLOW_UP.search(question.strip()) or not content):
         return question
     rewritten = fold(last)
@@ -243,9 +249,16 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
     zh = is_chinese(text)
     places = tuple(index.places.find(text))
     years = tuple(int(y) for y in _YEAR.findall(folded))
+    named: list[tuple[str, str]] = []
+    if not zh and index.glossary is not None:
+        def head_chars(word: str) -> set[str]:
+            return {ch for _, entries in index.lexicon.entries([word]) for zh_word, _ in entries for ch in zh_word}
+
+        named = [(phrase, term) for phrase, term, _ in
+                 index.glossary.match(text, index.embedder, skip=index.places.pinyin_words(), head_chars=head_chars)]
     return Query(
         question=cleaned, text=text, folded=folded, lang="zh" if zh else "en", places=places, years=years,
-        intent=intent_of(text, places, years), tokens=tuple(_tokens(text, folded, zh, places, index)),
-        groups=tuple(term_groups(text, folded, zh, places, index)),
-        english=() if zh else tuple(english_words(text)),
+        intent=intent_of(text, places, years), tokens=tuple(_tokens(text, folded, zh, places, index, named)),
+        groups=tuple(term_groups(text, folded, zh, places, index, named)),
+        english=() if zh else tuple(english_words(text)), terms=tuple(named),
     )

@@ -118,7 +118,7 @@ class Where:
     title: str
     year: int | None
     section_path: tuple[str, ...]
-    paragraph: int  # 1-based, within the innermost section when there is one, else within the article
+    paragraph: int  # 1-based, within the innermost section when there is one, else within the article; 0: title block
     locator: str | None = None  # PDF page / Word paragraph / HTML block of the original file
 
 
@@ -172,12 +172,14 @@ class Article(Span):
         """
         para = self.paragraph_at(offset)
         section = self.section_at(offset)
-        number = para.number if para else 1
-        if section is not None and para is not None:
+        if para is None or para.role != "body":
+            return Where(self.place, self.title, self.year, (), 0, locator)  # the title block
+        body = [p for p in self.paragraphs if p.role == "body"]
+        if section is not None:
             sec = self.sections[section]
-            inside = [p for p in self.paragraphs if p.end > sec.start and p.start < sec.end
-                      and not (p.heading and p.end <= sec.heading_end)]
-            number = next((n for n, p in enumerate(inside, 1) if p.number == para.number), 0) or 1
+            body = [p for p in body if p.end > sec.start and p.start < sec.end
+                    and not (p.heading and p.end <= sec.heading_end)]
+        number = next((n for n, p in enumerate(body, 1) if p.number == para.number), 0) or 1
         return Where(self.place, self.title, self.year, self.section_path(section), number, locator)
 
 
@@ -265,7 +267,7 @@ class Fact(Span):
     unit: str
     qualifier: str  # 余 / 多 / 近 / 以上 / 左右 / 约 … or ""
     label: str  # the phrase counted, as written: 审查立案提案, 社情民意信息
-    value_text: str  # the number as written: 一百余, 265, ８．４万
+    value_text: str  # the number as written, with 余/多: 一百余, 265, ８．４万, 600餘
     value_start: int
     value_end: int
     section_path: tuple[str, ...] = ()

@@ -51,11 +51,15 @@ def where_text(w: Where, source: str, start: int, end: int) -> str:
     parts = [w.place, w.title]
     if w.section_path:
         parts.append(section_text(w.section_path))
-    parts.append(f"第{w.paragraph}段")
+    parts.append(paragraph_label(w.paragraph))
     if w.locator:
         parts.append(w.locator)
     parts.append(f"{source}:{start}-{end}")
     return " · ".join(p for p in parts if p)
+
+
+def paragraph_label(number: int) -> str:
+    return f"第{number}段" if number > 0 else "题头"
 
 
 def citation_line(marker: int, w: Where, source: str, start: int, end: int) -> str:
@@ -69,7 +73,7 @@ def quote_citation(text: str, w: Where, source: str, start: int, end: int) -> st
         inner.append(f"{w.year}年")
     if w.section_path:
         inner.append(section_text(w.section_path))
-    inner.append(f"第{w.paragraph}段")
+    inner.append(paragraph_label(w.paragraph))
     if w.locator:
         inner.append(w.locator)
     inner.append(f"{source}:{start}-{end}")
@@ -91,10 +95,8 @@ _BEFORE = ("近", "约", "超过", "逾", "达", "达到", "不少于", "不低�
 def render_value(r: TableRow) -> str:
     """The figure with its unit as the report writes it: 80余篇, 近3000人, 17%左右, 不少于28万人."""
     before = next((q for q in sorted(_BEFORE, key=len, reverse=True) if r.qualifier.startswith(q)), "")
-    rest = r.qualifier[len(before) :]
-    inner = "".join(q for q in ("余", "多") if q in rest)
-    outer = rest.replace("余", "").replace("多", "")
-    return f"{before}{r.value_text}{inner}{r.unit}{outer}"
+    outer = "".join(q for q in ("以上", "左右") if r.qualifier.endswith(q))  # 余/多 are in value_text
+    return f"{before}{r.value_text}{r.unit}{outer}"
 
 
 def table_lines(rows: Sequence[TableRow], lang: str) -> list[str]:

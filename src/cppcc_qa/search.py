@@ -138,12 +138,10 @@ def _section_starts(index: Index, query: Query) -> set[int]:
     return {i for i, c in enumerate(index.chunks) if (c.source, c.start) in wanted}
 
 
-def _query_tokens(query: Query, signals: Signals) -> list[tuple[str, float]]:
+def _query_tokens(index: Index, query: Query, signals: Signals) -> list[tuple[str, float]]:
     if signals.crosslingual or query.lang == "zh":
         return list(query.tokens)
-    from .lexical import tokenize
-
-    return [(t, 1.0) for t in tokenize(query.folded)]
+    return [(t, 1.0) for t in index.tokenize(query.folded)]
 
 
 def passage_of(index: Index, i: int, score: float, dense: float | None = None, lexical: float | None = None) -> Passage:
@@ -168,7 +166,7 @@ def search(index: Index, query: Query, k: int = 5, *, places: list[str] | None =
     if signals.dense and index.dense is not None:
         rankings["dense"], dense = dense_scores(index, query, mask, n)
     if signals.lexical or index.dense is None:
-        rankings["lexical"], lexical = lexical_scores(index, _query_tokens(query, signals), mask, n)
+        rankings["lexical"], lexical = lexical_scores(index, _query_tokens(index, query, signals), mask, n)
     wd, wl = tuning.weights_zh if query.lang == "zh" else tuning.weights_en
     fused = rrf(rankings, {"dense": wd, "lexical": wl}, k=tuning.rrf_k)
     if signals.boosts:

@@ -85,6 +85,14 @@ class Layout:
         return self.root / "sources"
 
     @property
+    def glossary(self) -> Path:
+        return self.root / "glossary.json"
+
+    @property
+    def glossary_vectors(self) -> Path:
+        return self.root / "glossary.npy"
+
+    @property
     def lock(self) -> Path:
         return self.root.with_name(self.root.name + ".lock")
 
@@ -93,8 +101,9 @@ class Layout:
         return self.root.with_name(self.root.name + ".old")
 
     def required(self, dense: bool) -> list[Path]:
-        parts = [self.manifest, self.chunks, self.articles, self.lexicon, self.facts, self.bm25, self.sources]
-        return parts + ([self.vectors, self.hashes, self.dense] if dense else [])
+        parts = [self.manifest, self.chunks, self.articles, self.lexicon, self.facts, self.bm25, self.sources,
+                 self.glossary]
+        return parts + ([self.vectors, self.hashes, self.dense, self.glossary_vectors] if dense else [])
 
     def stored_text(self, name: str) -> Path:
         """The path of a stored source text, refused unless it lies inside ``sources/``."""
@@ -339,6 +348,8 @@ class Index:
     places: Any  # places.PlaceMatcher
     embedder: Any  # embed.Embedder, or None for a lexical-only index
     facts: Any  # facts.FactStore
+    glossary: Any = None  # glossary.Glossary
+    terms: Any = None  # lexical.Terms: the glossary's terms as tokens
     chunk_places: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=object))
     chunk_years: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, dtype=np.int32))
     _texts: dict[str, str] = field(default_factory=dict, repr=False)
@@ -421,6 +432,12 @@ class Index:
         tid = self.bm25.vocab_dict.get(token)
         return float(idf[-1] if tid is None else idf[tid])
 
+    def tokenize(self, text: str) -> list[str]:
+        """BM25 tokens of folded ``text`` as this index made them (its named terms kept whole)."""
+        from .lexical import NO_TERMS, tokenize
+
+        return tokenize(text, self.terms or NO_TERMS)
+
     def in_vocabulary(self, token: str) -> bool:
         return token in self.bm25.vocab_dict
 
@@ -441,6 +458,8 @@ def load(root: Path, embedder_spec: str | None = None) -> Index:
     from .crosslingual import Lexicon
     from .embed import load_embedder, spec_name
     from .facts import FactStore
+    from .glossary import Glossary
+    from .lexical import Terms
     from .places import PlaceMatcher
 
     layout = Layout(root)
@@ -458,6 +477,10 @@ def load(root: Path, embedder_spec: str | None = None) -> Index:
         articles = {a.id: a for a in (article_from_json(d) for d in read_jsonl(layout.articles))}
         bm25 = bm25s.BM25.load(layout.bm25, load_corpus=False, show_progress=False, verbosity=0)
         lexicon = Lexicon.from_json(json.loads(layout.lexicon.read_text(encoding="utf-8")))
+        terms = [str(t) for t in json.loads(layout.glossary.read_text(encoding="utf-8"))]
+        term_vectors = np.load(layout.glossary_vectors) if manifest.dense else np.zeros((0, 0), np.float32)
+        if manifest.dense and len(term_vectors) != len(terms):
+            raise ValueError("glossary terms and vectors differ in number")
         dense = None
         if manifest.dense:
             import faiss
@@ -473,7 +496,7 @@ def load(root: Path, embedder_spec: str | None = None) -> Index:
             f"{int(bm25.scores['num_docs'])} BM25 documents"
             + (f", {int(dense.ntotal)} vectors" if dense is not None else "") + f", manifest says {n}.", FIX)
     index = Index(layout, manifest, chunks, articles, dense, bm25, lexicon, PlaceMatcher.from_places(list(manifest.places)),
-                  None, FactStore(layout.facts))
+                  None, FactStore(layout.facts), Glossary(terms, term_vectors), Terms(terms))
     for source in manifest.sources:  # every offset must point into its stored text
         text_len = len(index.text(source))
         ends = [a.end for a in index.articles_of(source)] + [c.end for c in chunks if c.source == source]

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .evidence import FRAME, citation_for, relevance
-from .lexical import tokenize
+from .lexical import terms
 from .query import Query
 from .records import Answer, Citation, Fact, TableRow
 from .render import message, render_value, table_lines
@@ -45,7 +45,7 @@ def measure_class(unit: str) -> int:
 
 def head_noun(label: str) -> str:
     """The last word of a counted phrase (its head: 提案, 活动, 建议); quotes and spaces aside."""
-    words = [w for w in tokenize(fold(re.sub(r"[“”\"‘’]", "", label))) if not w.isdigit()]
+    words = [w for w in terms(fold(re.sub(r"[“”\"‘’]", "", label))) if not w.isdigit()]
     return words[-1] if words else fold(label)[-2:]
 
 
@@ -87,7 +87,7 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
             continue
         if wanted is not None and measure_class(f.unit) != wanted:
             continue
-        rel = relevance(query, fold(f.label), index.folded(f.source)[f.start : f.end], rows=True)
+        rel = relevance(index, query, fold(f.label), index.folded(f.source)[f.start : f.end], rows=True)
         if rel > 0:
             scored.append(_Scored(f, rel - 0.002 * min(spans), min(spans)))
     return scored
@@ -175,13 +175,13 @@ def find_facts(index: Index, text: str, *, places: list[str] | None = None, year
                limit: int = 200) -> list[Fact]:
     """Facts whose counted phrase or clause holds the words of ``text`` (all facts for "" or "*"), best first."""
     facts = index.facts.all(places=places or [], years=years or [])
-    wanted = set(tokenize(fold(text))) - FRAME if text.strip() not in ("", "*") else set()
+    wanted = set(index.tokenize(fold(text))) - FRAME if text.strip() not in ("", "*") else set()
     if not wanted:
         return facts[:limit]
     scored = []
     for f in facts:
-        label = set(tokenize(fold(f.label)))
-        clause = set(tokenize(index.folded(f.source)[f.start : f.end]))
+        label = set(index.tokenize(fold(f.label)))
+        clause = set(index.tokenize(index.folded(f.source)[f.start : f.end]))
         score = 2 * len(wanted & label) + len(wanted & clause)
         if score:
             scored.append((score, f))

@@ -15,6 +15,8 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,9 @@ EXAMPLES = [
     "How many companies in Fangzi completed technology transfer loan filings?",
 ]
 TITLE = "政协工作报告问答 · CPPCC report Q&A"
+WHO_SHARED = ("⚠️ 本服务器未设登录：保存的对话为所有使用者共享。"
+              "No login on this server: saved conversations are shared by everyone using it.")
+WHO_PRIVATE = "登录用户 **{user}**：对话只有您能看到。Signed in as **{user}**: only you see your conversations."
 STREAM_STEPS = 12
 STREAM_PAUSE = 0.02  # seconds between streamed pieces
 BUSY_SECONDS = 180  # an answer still "being given" after this long is taken as abandoned
@@ -65,8 +70,10 @@ CSS = """
 #chat .note {color:#57606a; font-size:.85em; margin-top:4px}
 #chat .warn, .warn {color:#9a3412; font-weight:600}
 #chat .actions {margin-top:6px; display:flex; gap:6px}
-#chat .fb {border:1px solid #d0d7de; border-radius:6px; background:#f6f8fa; padding:0 8px; cursor:pointer;
-  min-height:32px; min-width:40px}
+#chat .fb {border:1px solid #d0d7de; border-radius:6px; background:#f6f8fa; padding:2px 10px; cursor:pointer;
+  min-height:32px; font-size:.85em; display:inline-flex; align-items:center; gap:4px; color:#24292f}
+#chat .fb.down .thumb {transform:rotate(180deg)}
+#chat .fb:hover, #chat .fb:focus-visible {background:#eaeef2}
 .cite {display:inline-block; border:none; border-radius:999px; background:#1f6feb; color:#fff !important;
   font-size:.78em; font-weight:600; line-height:1.45; padding:0 .45em; margin:0 .12em; cursor:pointer;
   vertical-align:.12em; font-family:inherit}
@@ -85,14 +92,18 @@ CSS = """
 .not-exact {color:#9a3412; font-weight:600}
 .notice {color:#57606a}
 #status:empty {display:none}
+.panel {border:1px solid #d0d7de; border-radius:8px; padding:8px !important}
 #viewer-panel {position:fixed; top:0; right:0; bottom:0; width:min(760px, 100vw); z-index:1000; background:#fff;
-  box-shadow:-6px 0 24px rgba(0,0,0,.18); overflow-y:auto; padding:12px 16px; margin:0 !important}
-.doc-title {font-weight:700; font-size:1.05em; margin-bottom:6px}
-.doc-meta {border-collapse:collapse; font-size:.85em; margin-bottom:8px}
-.doc-meta th {text-align:left; color:#57606a; font-weight:400; padding:1px 10px 1px 0; white-space:nowrap;
-  vertical-align:top}
-.doc-meta td {padding:1px 0; overflow-wrap:anywhere}
-.doc-text {white-space:pre-wrap; line-height:1.7; overflow-wrap:anywhere}
+  box-shadow:-6px 0 24px rgba(0,0,0,.18); padding:10px 16px; margin:0 !important; display:flex;
+  flex-direction:column; flex-wrap:nowrap; gap:6px}
+#viewer-panel > * {flex:none}
+#viewer-panel > #viewer {flex:1 1 auto; min-height:0; overflow-y:auto !important}
+#viewer .doc-head {position:sticky; top:0; background:#fff; z-index:2; border-bottom:1px solid #d0d7de;
+  padding-bottom:4px; margin-bottom:8px}
+.doc-title {font-weight:700; font-size:1.05em; margin-bottom:4px}
+.doc-meta {display:flex; flex-wrap:wrap; gap:2px 14px; font-size:.85em; margin:0 0 6px 0; padding:0}
+.doc-meta div {display:flex; gap:4px} .doc-meta dt {color:#57606a} .doc-meta dd {margin:0; overflow-wrap:anywhere}
+.doc-text {white-space:pre-wrap; line-height:1.75; overflow-wrap:anywhere}
 .doc-article {display:inline; background:#f6f8fa}
 .doc mark.cited {background:#ffe066; outline:2px solid #e8b500; scroll-margin:120px}
 @media (max-width: 640px) {
@@ -132,6 +143,20 @@ SCROLL_JS = """
 """
 PAGE_JS = """
 () => {
+  const narrow = () => window.matchMedia('(max-width: 760px)').matches;
+  const closeSidebar = () => {
+    const s = document.querySelector('#sidebar');
+    if (s && s.classList.contains('open')) s.querySelector('.toggle-button')?.click();
+  };
+  let tries = 0;
+  const init = () => {
+    if (!document.querySelector('#sidebar')) { if (tries++ < 200) setTimeout(init, 50); return; }
+    if (narrow()) closeSidebar();  // on a phone the sidebar would cover the chat
+  };
+  init();
+  document.addEventListener('click', (e) => {
+    if (narrow() && e.target.closest('#conv-list label, #new-conv')) setTimeout(closeSidebar, 150);
+  });
   document.addEventListener('keydown', (e) => {
     if (e.key !== 'Escape') return;
     const b = document.querySelector('#viewer-close');
@@ -169,6 +194,24 @@ def parse_auth(values: list[str] | None) -> list[tuple[str, str]] | None:
 def _user(request: gr.Request | None) -> str:
     """The login of the request ("" without --auth: everyone shares one store)."""
     return str(getattr(request, "username", None) or "") if request is not None else ""
+
+
+class _Claims:
+    """Tokens of questions taken up for answering (each is answered once)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def claim(self, token: str) -> bool:
+        with self._lock:
+            if token in self._seen:
+                return False
+            self._seen[token] = None
+            while len(self._seen) > self._size:
+                self._seen.popitem(last=False)
+            return True
 
 
 class _Exports:
@@ -210,6 +253,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
     places, years = sorted(index0.place_names), index0.years
     store = UserData(config.data, config.corpus)
     exports = _Exports()
+    claims = _Claims()
     shared = not auth
 
     def index() -> Any:
@@ -285,10 +329,10 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
         for key, button in downloads.items():
             out[button] = gr.update(value=files.get(key), visible=key in files)
         if last is not None and last.table:
-            bars, y_title = chart_rows(last.table)
+            bars, value_title = chart_rows(last.table)
             frame = pd.DataFrame(bars)
             out[cmp_group] = gr.update(visible=True)
-            out[chart] = gr.update(value=frame, y_title=y_title)
+            out[chart] = gr.update(value=frame, x_title=value_title, height=120 + 40 * len(bars))
         else:
             out[cmp_group] = gr.update(visible=False)
             out[chart] = gr.update(value=None)
@@ -297,23 +341,26 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
     # -- handlers -----------------------------------------------------------------------------------------------
 
     def accept(question: str, turns: list[tuple[str, Answer]], busy: float) -> dict[Any, Any]:
-        """Outside the queue: refuse bad input at once; otherwise take the question and clear the box."""
+        """Outside the queue: refuse bad input at once; otherwise take the question and clear the box.
+
+        The question waits in ``pending`` with a token: whichever queued ``respond`` runs first claims it, so a
+        second Enter pressed while an answer is on its way neither loses nor repeats the first question."""
         if busy and time.time() - busy < BUSY_SECONDS:
-            return {status: "<div class='warn' role='status'>⏳ 上一个问题还在回答中，您的问题保留在输入框里。"
-                            "Still answering the previous question; yours stays in the box.</div>",
-                    pending: None}
+            return {status: "<div class='warn' role='status'>上一个问题还在回答中，您的问题保留在输入框里。"
+                            "Still answering the previous question; yours stays in the box.</div>"}
         try:
             text = clean_question(question)
         except CppccQaError as err:
-            return {status: f"<div class='warn' role='alert'>⚠️ {_esc(str(err))}</div>", pending: None}
-        return {status: "", pending: text, busy_state: time.time(), box: "",
+            return {status: f"<div class='warn' role='alert'>⚠️ {_esc(str(err))}</div>"}
+        return {status: "", pending: (uuid.uuid4().hex, text), busy_state: time.time(), box: "",
                 chat: conversation_html(turns, pending=text, shared=shared)}
 
-    def respond(question: str | None, turns: list[tuple[str, Answer]], conv_id: str | None,
+    def respond(waiting: tuple[str, str] | None, turns: list[tuple[str, Answer]], conv_id: str | None,
                 place: list[str] | None, year: list[str] | None, request: gr.Request) -> Iterator[dict[Any, Any]]:
-        if question is None:  # refused by ``accept``
+        if not waiting or not claims.claim(waiting[0]):  # refused by ``accept``, or already being answered
             yield {}
             return
+        question = waiting[1]
         turns = list(turns or [])
         history: list[object] = [q for q, _ in turns]
         try:
@@ -399,7 +446,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
         except (IndexError, CppccQaError) as err:
             return {status: f"<div class='warn' role='alert'>⚠️ {_esc(str(err))}</div>"}
         return {fb_group: gr.update(visible=False), fb_target: None,
-                status: "<div class='ok' role='status'>✅ 已记录反馈，谢谢 · Feedback recorded, thank you.</div>"}
+                status: "<div class='ok' role='status'>✓ 已记录反馈，谢谢 · Feedback recorded, thank you.</div>"}
 
     def new_conversation() -> dict[Any, Any]:
         return {**view([]), turns_state: [], conv_state: None, conv_list: gr.update(value=None), conv_title: "",
@@ -430,7 +477,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             return {conv_msg: f"⚠️ {err}"}
         if not ok:
             return {conv_msg: "⚠️ 找不到这个对话 · No such conversation."}
-        return {conv_list: gr.update(choices=conv_choices(user), value=conv_id), conv_msg: "✅ 已重命名 · Renamed."}
+        return {conv_list: gr.update(choices=conv_choices(user), value=conv_id), conv_msg: "✓ 已重命名 · Renamed."}
 
     def ask_delete(conv_id: str | None) -> dict[Any, Any]:
         if not conv_id:
@@ -442,14 +489,12 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
         ok = bool(conv_id) and store.delete(user, str(conv_id))
         out = new_conversation()
         out[conv_list] = gr.update(choices=conv_choices(user), value=None)
-        out[conv_msg] = "✅ 已删除 · Deleted." if ok else "⚠️ 找不到这个对话 · No such conversation."
+        out[conv_msg] = "✓ 已删除 · Deleted." if ok else "⚠️ 找不到这个对话 · No such conversation."
         return out
 
     def on_load(request: gr.Request) -> dict[Any, Any]:
         user = _user(request)
-        who = (f"登录用户 **{user}**：对话只有您能看到。Signed in as **{user}**: only you see your conversations."
-               if user else "⚠️ 本服务器未设登录：保存的对话为所有使用者共享。"
-                            "No login on this server: saved conversations are shared by everyone using it.")
+        who = WHO_PRIVATE.format(user=user) if user else WHO_SHARED
         return {conv_list: gr.update(choices=conv_choices(user), value=None), conv_who: who}
 
     def find(phrase: str) -> dict[Any, Any]:
@@ -493,7 +538,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
 
         with gr.Sidebar(open=True, width=300, elem_id="sidebar"):
             gr.Markdown("### 对话 · Conversations")
-            conv_who = gr.Markdown(elem_id="conv-who")
+            conv_who = gr.Markdown(WHO_PRIVATE.format(user="…") if auth else WHO_SHARED, elem_id="conv-who")
             new_btn = gr.Button("＋ 新对话 · New conversation", elem_id="new-conv", size="sm")
             conv_list = gr.Radio(choices=[], label="已保存的对话 · Saved conversations", elem_id="conv-list")
             conv_title = gr.Textbox(label="名称 · Name", elem_id="conv-title", max_lines=1)
@@ -510,7 +555,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             with gr.Column(scale=3, min_width=320):
                 chat = gr.HTML(conversation_html([], shared=shared), elem_id="chat", js_on_load=PANEL_JS,
                                max_height=620, autoscroll=True, min_height=160)
-                with gr.Group(visible=False, elem_id="feedback") as fb_group:
+                with gr.Column(visible=False, elem_id="feedback", elem_classes=["panel"]) as fb_group:
                     fb_label = gr.Markdown()
                     fb_comment = gr.Textbox(label="意见（可选）· Comment (optional)", lines=2, max_lines=6,
                                             elem_id="fb-comment")
@@ -542,11 +587,11 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
                     }
                 gr.Examples(EXAMPLES, inputs=box, label="示例问题 · Examples")
             with gr.Column(scale=2, min_width=300):
-                with gr.Group(visible=False, elem_id="comparison") as cmp_group:
-                    chart = gr.BarPlot(None, x="label", y="value", x_title="地区 · 统计对象 Place · counted",
-                                       y_title="数值 Value", y_lim=[0, None], sort=None, x_label_angle=-35,
+                with gr.Column(visible=False, elem_id="comparison", elem_classes=["panel"]) as cmp_group:
+                    chart = gr.BarPlot(None, x="value", y="label", x_title="数值 Value", y_title=" ",
+                                       x_lim=[0, None], sort=None,
                                        tooltip=["place", "counted", "as_written", "unit", "year"],
-                                       label="对比 · Comparison", elem_id="chart", height=320)
+                                       label="对比 · Comparison", elem_id="chart", height=220)
                     downloads["csv"] = gr.DownloadButton("下载表格 CSV · Table .csv", elem_id="dl-csv",
                                                          visible=False, size="sm")
                 gr.Markdown("### 来源 · Sources")
@@ -559,7 +604,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             found = gr.HTML(elem_id="quotes", js_on_load=PANEL_JS)
             cites = gr.Textbox(label="引用（可复制）· Citation lines to copy", lines=4, buttons=["copy"],
                                elem_id="citations", interactive=False)
-            with gr.Group(visible=False) as quote_exports:
+            with gr.Column(visible=False, elem_id="quote-exports", elem_classes=["panel"]) as quote_exports:
                 quote_pick = gr.CheckboxGroup(choices=[], label="导出哪些（不选即全部）· Quotes to export (none = all)",
                                               elem_id="quote-pick")
                 with gr.Row():
@@ -602,7 +647,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
         conv_title.submit(rename_conversation, [conv_state, conv_title], [conv_list, conv_msg], queue=False, **private)
         del_btn.click(ask_delete, [conv_state], [del_confirm, conv_msg], queue=False, **private)
         del_confirm.click(delete_conversation, [conv_state], [*conv_outputs, conv_msg], queue=False, **private)
-        app.load(on_load, None, [conv_list, conv_who], queue=False, **private)
+        app.load(on_load, None, [conv_list, conv_who], queue=False, show_progress="hidden", **private)
 
         quote_outputs = [found, cites, quotes_state, phrase_state, quote_pick, quote_exports, dl_quotes_docx,
                          dl_quotes_md]

@@ -29,6 +29,9 @@ CARD_CONTEXT = 160  # characters shown around a citation whose passage is unknow
 
 _MARKER = re.compile(r"\[(\d{1,4})\]")
 _REF = re.compile(r"^(?:(a|p):(\d{1,4}):(\d{1,4})|q:(\d{1,5}))$")
+THUMB = ("<svg class='thumb' viewBox='0 0 24 24' width='15' height='15' aria-hidden='true'><path fill='currentColor' "
+         "d='M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6C6.2 8 6 8.5 6 9v10"
+         "a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z'/></svg>")
 _KIND = {"report": "报告 · report", "news": "新闻 · news item", "page": "报纸版面 · newspaper page"}
 
 
@@ -43,7 +46,11 @@ def parse_ref(ref: object) -> tuple[str, int, int]:
     if not m:
         raise ValueError(f"not a reference: {ref!r}")
     if m.group(4) is not None:
+        if int(m.group(4)) < 1:
+            raise ValueError(f"not a reference: {ref!r}")
         return "q", int(m.group(4)), 0
+    if int(m.group(3)) < 1:
+        raise ValueError(f"not a reference: {ref!r}")
     return m.group(1), int(m.group(2)), int(m.group(3))
 
 
@@ -185,8 +192,8 @@ def answer_html(a: Answer, turn: int, upto: int | None = None, done: bool = True
                          "(not an answer) are listed under Sources.</div>")
         parts.append(
             "<div class='actions'>"
-            f"<button type='button' class='fb up' data-fb='{turn}:1' title='有帮助 · helpful'>👍</button>"
-            f"<button type='button' class='fb down' data-fb='{turn}:-1' title='有错误 · wrong'>👎</button>"
+            f"<button type='button' class='fb up' data-fb='{turn}:1'>{THUMB}有帮助 · Helpful</button>"
+            f"<button type='button' class='fb down' data-fb='{turn}:-1'>{THUMB}有错误 · Wrong</button>"
             "</div>")
     return "".join(parts)
 
@@ -320,7 +327,8 @@ def source_card(index: Any, ref: str, marker_html: str, where: Where, source: st
         lo, hi = max(0, start - CARD_CONTEXT), end + CARD_CONTEXT
     hi = min(hi, len(raw))
     repl = [r for r in reflow(index, source, raw) if r[1] > lo and r[0] < hi] if raw else []
-    body = _highlight(raw, lo, hi, start, end, repl) if raw else "<em>（原文已不在索引中 · no longer in the index）</em>"
+    gone = "<em>（原文已不在索引中 · no longer in the index）</em>"
+    body = _highlight(raw, lo, hi, start, end, repl) if raw else gone
     return (f"<div class='source-card'><div class='meta'>{marker_html} {esc(where_text(where, source, start, end))}"
             f"{extra}</div><div class='passage'>{'…' if lo > 0 else ''}{body}{'…' if hi < len(raw) else ''}</div>"
             f"<button type='button' class='open-doc' data-open='{esc(ref)}'>查看全文 · Open document</button></div>")
@@ -410,7 +418,7 @@ def document_html(index: Any, source: str, start: int, end: int, quote: str = ""
             (a_hi, "</div>")]
     body = _pieces(raw, cuts, lo, hi, reflow(index, source, raw))
     heading = f"{esc(label)} 《{esc(title)}》" if title else esc(label or source)
-    meta_html = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    meta_html = "".join(f"<div><dt>{esc(k)}</dt><dd>{esc(v)}</dd></div>" for k, v in rows)
     notes = []
     if not same:
         notes.append("<div class='warn'>⚠️ 文件在此回答之后有改动，标出的位置可能不准 · The document changed since this "
@@ -418,7 +426,7 @@ def document_html(index: Any, source: str, start: int, end: int, quote: str = ""
     if cut:
         notes.append("<div class='notice'>文件很长，只显示本篇 · Long document: showing the cited article only.</div>")
     return (f"<div class='doc'><div class='doc-head'><div class='doc-title'>{heading}</div>"
-            f"<table class='doc-meta'>{meta_html}</table>{''.join(notes)}</div>"
+            f"<dl class='doc-meta'>{meta_html}</dl>{''.join(notes)}</div>"
             f"<div class='doc-text' tabindex='0' aria-label='原文 · document text'>{body}</div></div>")
 
 
@@ -470,12 +478,20 @@ CSV_FIELDS = ["marker", "place", "year", "value", "value_text", "qualifier", "un
               "start", "end"]
 
 
+def _cell(text: object) -> str:
+    """A CSV text cell a spreadsheet will not run as a formula."""
+    s = "" if text is None else str(text)
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+
+
 def table_csv(rows: Iterable[TableRow]) -> str:
+    """The rows of a comparison table as CSV: place, year, value as written, unit, counted phrase, quote, offsets."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
     writer.writeheader()
     for r in rows:
-        writer.writerow({"marker": r.marker, "place": r.place, "year": r.year or "", "value": r.value,
-                         "value_text": r.value_text, "qualifier": r.qualifier, "unit": r.unit, "label": r.label,
-                         "quote": r.quote, "source": r.source, "start": r.start, "end": r.end})
+        writer.writerow({"marker": r.marker, "place": _cell(r.place), "year": r.year or "", "value": r.value,
+                         "value_text": _cell(r.value_text), "qualifier": _cell(r.qualifier), "unit": _cell(r.unit),
+                         "label": _cell(r.label), "quote": _cell(r.quote), "source": _cell(r.source),
+                         "start": r.start, "end": r.end})
     return out.getvalue()
