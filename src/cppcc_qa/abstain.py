@@ -355,9 +355,9 @@ def _english_terms(question: str, index: Index, passages: Sequence[Passage]) -> 
         nxt = words[n + 1][0] if n + 1 < len(words) else ""
         romanized, key = w.replace("'", ""), stem(w)
         named = division_named(w, index) if name_like else None
-        if named is not None:  # a city or county: Chongqing (no report, named nowhere), Xinle (named in a page)
-            entity = entity if named else entity or written
-            status.append((w, named))
+        if named is not None:  # a city or county: a place, not a topic word; Chongqing: no report names it
+            if not named:
+                entity = entity or written
             continue
         if key in lex.present or key in vocab or romanized in lex.pinyin \
                 or (nxt and romanized + nxt in lex.pinyin):

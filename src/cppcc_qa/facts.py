@@ -111,7 +111,8 @@ def _label_after(folded: str, end: int, clause_end: int) -> tuple[int, int] | No
             length += len(word)
             continue
         # a modifier (省级, 重点) or a name counts only inside the phrase, before a noun: 省级媒体, not 委员定期坐班
-        noun = flag.startswith(_NOUN_FLAGS) or (length and flag in ("b", "a", "nr") and nxt.startswith(_NOUN_FLAGS))
+        inner = flag in ("b", "a", "nr", "vn") and nxt.startswith(_NOUN_FLAGS)
+        noun = (flag.startswith(_NOUN_FLAGS) and (flag != "vn" or not length)) or (length and inner)
         # a word tagged as a verb that ends the phrase is its head noun: 委员提案被…, 重点提案由…
         if not noun and not (length and flag.startswith("v") and nxt[:1] in ("p", "u", "c", "x", "d", "r")):
             break

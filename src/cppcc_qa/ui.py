@@ -91,7 +91,7 @@ CSS = """
   cursor:pointer; font-size:.85em; min-height:30px}
 .not-exact {color:#9a3412; font-weight:600}
 .notice {color:#57606a}
-#status:empty {display:none}
+#status:not(:has(.warn, .ok)) {display:none}
 .panel {border:1px solid #d0d7de; border-radius:8px; padding:8px !important}
 #viewer-panel {position:fixed; top:0; right:0; bottom:0; width:min(760px, 100vw); z-index:1000; background:#fff;
   box-shadow:-6px 0 24px rgba(0,0,0,.18); padding:10px 16px; margin:0 !important; display:flex;
@@ -332,7 +332,8 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             bars, value_title = chart_rows(last.table)
             frame = pd.DataFrame(bars)
             out[cmp_group] = gr.update(visible=True)
-            out[chart] = gr.update(value=frame, x_title=value_title, height=120 + 40 * len(bars))
+            out[chart] = gr.update(value=frame, x_title=value_title, label=f"对比 · Comparison — {value_title}",
+                                   height=120 + 40 * len(bars))
         else:
             out[cmp_group] = gr.update(visible=False)
             out[chart] = gr.update(value=None)
@@ -448,11 +449,23 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
         return {fb_group: gr.update(visible=False), fb_target: None,
                 status: "<div class='ok' role='status'>✓ 已记录反馈，谢谢 · Feedback recorded, thank you.</div>"}
 
-    def new_conversation() -> dict[Any, Any]:
-        return {**view([]), turns_state: [], conv_state: None, conv_list: gr.update(value=None), conv_title: "",
-                status: "", fb_group: gr.update(visible=False), del_confirm: gr.update(visible=False)}
+    def still_busy(busy: float, current: str | None) -> dict[Any, Any] | None:
+        """Switching conversations while an answer streams would mix them up: say so and stay."""
+        if busy and time.time() - busy < BUSY_SECONDS:
+            return {conv_msg: "⚠️ 请等当前回答完成 · Wait for the current answer to finish.",
+                    conv_list: gr.update(value=current)}
+        return None
 
-    def open_conversation(conv_id: str | None, request: gr.Request) -> dict[Any, Any]:
+    def new_conversation(busy: float = 0.0, current: str | None = None) -> dict[Any, Any]:
+        if (refused := still_busy(busy, current)) is not None:
+            return refused
+        return {**view([]), turns_state: [], conv_state: None, conv_list: gr.update(value=None), conv_title: "",
+                status: "", fb_group: gr.update(visible=False), del_confirm: gr.update(visible=False), conv_msg: ""}
+
+    def open_conversation(conv_id: str | None, busy: float, current: str | None,
+                          request: gr.Request) -> dict[Any, Any]:
+        if (refused := still_busy(busy, current)) is not None:
+            return refused
         if not conv_id:
             return {}
         conv = store.conversation(_user(request), str(conv_id))
@@ -465,7 +478,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             except (KeyError, TypeError, ValueError):
                 continue
         return {**view(turns), turns_state: turns, conv_state: conv.id, conv_title: conv.title, status: "",
-                fb_group: gr.update(visible=False), del_confirm: gr.update(visible=False)}
+                fb_group: gr.update(visible=False), del_confirm: gr.update(visible=False), conv_msg: ""}
 
     def rename_conversation(conv_id: str | None, title: str, request: gr.Request) -> dict[Any, Any]:
         user = _user(request)
@@ -484,7 +497,9 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             return {conv_msg: "⚠️ 请先选择一个对话 · Choose a conversation first."}
         return {del_confirm: gr.update(visible=True), conv_msg: "确认删除这个对话？· Delete this conversation?"}
 
-    def delete_conversation(conv_id: str | None, request: gr.Request) -> dict[Any, Any]:
+    def delete_conversation(conv_id: str | None, busy: float, request: gr.Request) -> dict[Any, Any]:
+        if (refused := still_busy(busy, conv_id)) is not None:
+            return refused
         user = _user(request)
         ok = bool(conv_id) and store.delete(user, str(conv_id))
         out = new_conversation()
@@ -494,7 +509,7 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
 
     def on_load(request: gr.Request) -> dict[Any, Any]:
         user = _user(request)
-        who = WHO_PRIVATE.format(user=user) if user else WHO_SHARED
+        who = WHO_PRIVATE.format(user=_esc(user).replace("*", "\\*").replace("_", "\\_")) if user else WHO_SHARED
         return {conv_list: gr.update(choices=conv_choices(user), value=None), conv_who: who}
 
     def find(phrase: str) -> dict[Any, Any]:
@@ -641,12 +656,14 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             None, js="() => { const q = document.querySelector('#question textarea'); if (q) q.focus(); }", **private)
 
         conv_outputs = [*view_outputs, turns_state, conv_state, conv_list, conv_title, status, fb_group, del_confirm]
-        new_btn.click(new_conversation, None, conv_outputs, queue=False, **private)
-        conv_list.input(open_conversation, [conv_list], conv_outputs, queue=False, **private)
+        new_btn.click(new_conversation, [busy_state, conv_state], [*conv_outputs, conv_msg], queue=False, **private)
+        conv_list.input(open_conversation, [conv_list, busy_state, conv_state], [*conv_outputs, conv_msg],
+                        queue=False, **private)
         rename_btn.click(rename_conversation, [conv_state, conv_title], [conv_list, conv_msg], queue=False, **private)
         conv_title.submit(rename_conversation, [conv_state, conv_title], [conv_list, conv_msg], queue=False, **private)
         del_btn.click(ask_delete, [conv_state], [del_confirm, conv_msg], queue=False, **private)
-        del_confirm.click(delete_conversation, [conv_state], [*conv_outputs, conv_msg], queue=False, **private)
+        del_confirm.click(delete_conversation, [conv_state, busy_state], [*conv_outputs, conv_msg], queue=False,
+                          **private)
         app.load(on_load, None, [conv_list, conv_who], queue=False, show_progress="hidden", **private)
 
         quote_outputs = [found, cites, quotes_state, phrase_state, quote_pick, quote_exports, dl_quotes_docx,
@@ -690,8 +707,11 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: list[
     except OSError as err:
         raise CppccQaError(f"Cannot serve on {host}:{port} ({err}).",
                            "Choose another port with --port, or stop the program using it.") from err
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    print(f"Serving on http://{shown}:{port} (Ctrl+C to stop)", flush=True)
+    if host in ("0.0.0.0", "::", ""):
+        where = f"http://127.0.0.1:{port} and on every network interface"
+    else:
+        where = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    print(f"Serving on {where} (Ctrl+C to stop)", flush=True)
     try:
         while app.is_running:
             time.sleep(0.2)

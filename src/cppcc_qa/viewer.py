@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .records import Answer, Citation, Passage, Quote, TableRow, Where
-from .render import format_number, message, section_text, where_text
+from .render import format_number, message, paragraph_label, section_text, where_text
 
 MAX_DOCUMENT_CHARS = 400_000  # longer sources show the cited article only
 CARD_CONTEXT = 160  # characters shown around a citation whose passage is unknown
@@ -171,11 +171,16 @@ def table_html(a: Answer, turn: int) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
+_BEFORE = ("不少于", "不低于", "不超过", "超过", "达到", "低于", "高于", "近", "约", "逾", "达")
+
+
 def value_text(r: TableRow) -> str:
-    """A table value as the report writes it, qualifier included (近80 / 80余)."""
-    before = r.qualifier if r.qualifier in ("近", "约", "超过", "逾") else ""
-    after = r.qualifier if r.qualifier in ("余", "多", "以上", "左右") else ""
-    return f"{before}{r.value_text or format_number(r.value)}{after}"
+    """A table value as the report writes it, qualifiers included, unit apart: 近80, 80余, 17左右."""
+    text = r.value_text or format_number(r.value)
+    q = r.qualifier or ""
+    before = next((b for b in _BEFORE if q.startswith(b) and not text.startswith(b)), "")
+    after = "".join(x for x in ("余", "多", "以上", "左右") if q.endswith(x) and not text.endswith(x))
+    return f"{before}{text}{after}"
 
 
 def answer_html(a: Answer, turn: int, upto: int | None = None, done: bool = True) -> str:
@@ -401,7 +406,7 @@ def document_html(index: Any, source: str, start: int, end: int, quote: str = ""
             if value:
                 rows.append((name, str(value)))
         rows.append(("章节 Section", section_text(where.section_path) or "—"))
-        rows.append(("段落 Paragraph", f"第{where.paragraph}段"))
+        rows.append(("段落 Paragraph", paragraph_label(where.paragraph)))
         if where.locator:
             rows.append(("原文位置 Page", where.locator))
     else:
