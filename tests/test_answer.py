@@ -14,7 +14,8 @@ from conftest import CALIB_SET, DEV, EXTRA_SET, HOLDOUT_SET, RAW, ROOT
 EXAMPLES = [
     "哪个区建立了知情明政工作站？", "which district built a knowledge station", "郑委员超市有什么功能？",
     "高密市的两大行动是什么？", "昌邑市推出了哪些地域文化著作？", "What did Zhucheng do for the tea industry?",
-    "哪些地方设立了社情民意信息工作室？", "临朐县约谈了多少名委员？", "哪个县市区政协组织的社区议事、协商对话等活动场次最多？",
+    "哪些地方设立了社情民意信息工作室？", "临朐县约谈了多少名委员？",
+    "哪个县市区政协组织的社区议事、协商对话等活动场次最多？",
 ]
 
 

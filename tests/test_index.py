@@ -111,7 +111,7 @@ def test_a_full_disk_keeps_the_previous_index(tmp_path, corpus_copy, built_index
         shutil.copytree(built_index, index)
         before = (index / "manifest.json").read_text(encoding="utf-8")
         (corpus_copy / "second.txt").write_text(SECOND_CITY, encoding="utf-8")
-        with pytest.raises(CppccQaError, match="disk is full.*previous index is kept"):
+        with pytest.raises(CppccQaError, match=r"disk is full.*previous index is kept"):
             build_index(config_for(corpus_copy, index))
         assert (index / "manifest.json").read_text(encoding="utf-8") == before
         assert not list(disk.glob("index.tmp-*"))
@@ -174,7 +174,7 @@ def test_damaged_indexes_are_reported_with_the_fix(tmp_path, built_index, damage
 
 
 def test_missing_index_says_how_to_build_it(tmp_path):
-    with pytest.raises(IndexStateError, match="There is no index.*cppcc-qa index"):
+    with pytest.raises(IndexStateError, match=r"There is no index.*cppcc-qa index"):
         load(tmp_path / "missing")
 
 

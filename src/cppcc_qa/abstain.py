@@ -25,6 +25,7 @@ from .settings import TUNING
 from .textnorm import CJK
 
 if TYPE_CHECKING:
+    from .crosslingual import Lexicon
     from .query import Query
     from .records import Passage
     from .store import Index
@@ -34,7 +35,8 @@ _jieba = jieba_module
 
 # Words that name the kind of answer, not the topic ("what is the *name* of …", "多大*比例*").
 FRAME_ZH = frozenset([
-    "名字", "名称", "比例", "地方", "金额", "数量", "数目", "人数", "次数", "时间", "情况", "内容", "方面", "东西", "事情", "原因", "办法",
+    "名字", "名称", "比例", "地方", "金额", "数量", "数目", "人数", "次数", "时间", "情况", "内容", "方面", "东西",
+    "事情", "原因", "办法",
     "方式",
 ])
 FRAME_EN = frozenset([
@@ -68,7 +70,8 @@ _WHO_HOLDS = re.compile(
     rf"|\bname of (?:the |its |their )?(?:[\w'-]+ ){{0,3}}?{_ROLE_EN}s?\b|\b{_ROLE_EN}'s name\b"
     rf"|{_ROLE_ZH}\w{{0,2}}是谁|谁是\w{{0,8}}{_ROLE_ZH}|{_ROLE_ZH}(?:的)?(?:名字|姓名)|{_ROLE_ZH}叫什么", re.I)
 # The hundred most common Chinese surnames (hand-written: no package here ships a surname list).
-_SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+_SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
+                      "蔡余杜叶程苏魏吕丁任沈"
                       "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤习")
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|年初|年底|年末|上半年|下半年")
 
@@ -105,7 +108,8 @@ def check_terms(query: Query, index: Index, passages: Sequence[Passage] = ()) ->
 
 
 _REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:的|度)?[^，。？?\d]{0,10}?报告|"
-                          r"\b((?:19|20)\d\d)\s+(?:[A-Za-z]+\s+){0,3}?report\b|\breport (?:of|for) ((?:19|20)\d\d)\b", re.I)
+                          r"\b((?:19|20)\d\d)\s+(?:[A-Za-z]+\s+){0,3}?report\b|"
+                          r"\breport (?:of|for) ((?:19|20)\d\d)\b", re.I)
 
 
 def absent_report_year(query: Query, index: Index) -> str | None:
@@ -223,7 +227,8 @@ def absent_entity(folded: str, index: Index) -> str | None:
     from .places import plausible
 
     for tok in _jieba().cut(folded):
-        place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其" and plausible(tok)
+        place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其" \
+            and plausible(tok)
         latin = bool(_LATIN_TERM.fullmatch(tok)) and tok.lower() not in EN_STOPWORDS
         if not (place or latin) or index.places.find(tok) or index.in_vocabulary(tok) \
                 or index.in_vocabulary(stem(tok)):
@@ -300,10 +305,10 @@ def is_pinyin_name(word: str) -> bool:
     syllables = _pinyin_syllables()
     count = 0
     for part in word.lower().split("'"):
-        fewest = [0] + [None] * len(part)  # fewest[i]: fewest syllables spelling part[:i]
+        fewest: list[int | None] = [0] + [None] * len(part)  # fewest[i]: fewest syllables spelling part[:i]
         for i in range(1, len(part) + 1):
-            options = [fewest[j] + 1 for j in range(max(0, i - 6), i)
-                       if fewest[j] is not None and part[j:i] in syllables]
+            options = [n + 1 for j in range(max(0, i - 6), i)
+                       if (n := fewest[j]) is not None and part[j:i] in syllables]
             fewest[i] = min(options, default=None)
         if not part or fewest[-1] is None:
             return False
@@ -386,8 +391,13 @@ def _english_terms(question: str, index: Index, passages: Sequence[Passage]) -> 
             elif not known:
                 continue  # an acronym (SMEs, GDP), a name not in pinyin (Urad), a word no dictionary judges
         status.append((w, False))
-    # Two counted words in a row that make a dictionary phrase are one term: "flood control" (防汛) is
-    # missing even though "control" is not; an absent phrase of two mentioned words ("reading room") is not.
+    terms = _phrases(status, lex)
+    return TermCheck(tuple(t for t, _ in terms), tuple(t for t, yes in terms if not yes), entity)
+
+
+def _phrases(status: list[tuple[str, bool]], lex: Lexicon) -> list[tuple[str, bool]]:
+    """Two counted words in a row that make a dictionary phrase are one term: "flood control" (防汛) is missing
+    even though "control" is not; an absent phrase of two mentioned words ("reading room") is not."""
     terms: list[tuple[str, bool]] = []
     i = 0
     while i < len(status):
@@ -400,4 +410,4 @@ def _english_terms(question: str, index: Index, passages: Sequence[Passage]) -> 
                 continue
         terms.append(status[i])
         i += 1
-    return TermCheck(tuple(t for t, _ in terms), tuple(t for t, yes in terms if not yes), entity)
+    return terms

@@ -11,6 +11,7 @@ import errno
 import hashlib
 import json
 import logging
+import os
 import shutil
 import sys
 import tempfile
@@ -26,7 +27,7 @@ import numpy as np
 from ._version import __version__
 from .errors import CppccQaError, IndexStateError
 from .records import Article, Document, Skipped
-from .settings import Config
+from .settings import LEXICAL_ONLY, Config
 from .store import (
     Layout,
     Manifest,
@@ -74,9 +75,12 @@ def _sidecar_fingerprint(corpus: Path) -> dict[str, str]:
     from .sources import META_CSV, SIDECAR_SUFFIX
 
     out: dict[str, str] = {}
-    for path in sorted(corpus.rglob("*")):
-        if path.name == META_CSV or path.name.lower().endswith(SIDECAR_SUFFIX):
-            if path.is_file() and not path.is_symlink() and not any(p.startswith(".") for p in path.parts):
+    for dirpath, dirs, files in os.walk(corpus, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            path = Path(dirpath) / name
+            wanted = name == META_CSV or name.lower().endswith(SIDECAR_SUFFIX)
+            if wanted and not name.startswith(".") and path.is_file() and not path.is_symlink():
                 try:
                     out[path.relative_to(corpus).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
                 except OSError:
@@ -185,7 +189,7 @@ def read_articles(config: Config) -> tuple[list[Article], list[Document], list[S
     return articles, kept, skipped, folded
 
 
-def _embed(config: Config, layout: Layout, spec: str, texts: list[str], progress: bool) -> tuple[Any, np.ndarray, list[str], int]:
+def _embed(layout: Layout, spec: str, texts: list[str], progress: bool) -> tuple[Any, np.ndarray, list[str], int]:
     """Embeddings of ``texts`` (cached ones reused); returns the embedder, vectors, keys, number computed."""
     from .embed import load_embedder
 
@@ -225,6 +229,7 @@ def _faiss_index(vectors: np.ndarray, threshold: int) -> Any:
     import faiss
 
     dim = vectors.shape[1]
+    index: Any
     if len(vectors) >= threshold:
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
@@ -235,20 +240,31 @@ def _faiss_index(vectors: np.ndarray, threshold: int) -> Any:
     return index
 
 
-def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float) -> BuildReport:
-    import bm25s
+@dataclass
+class _Built:
+    """Everything a build computes before it writes: the parts of the new index, in memory."""
 
+    articles: list[Article]
+    docs: list[Document]
+    skipped: list[Skipped]
+    chunks: list[Any]
+    terms: list[str]
+    embedder: Any
+    vectors: np.ndarray
+    term_vectors: np.ndarray
+    keys: list[str]
+    embedded: int
+    bm25: Any = None
+    lexicon: Any = None
+    facts: list[Any] = field(default_factory=list)
+    quotes: dict[int, str] = field(default_factory=dict)
+
+
+def _compute(config: Config, layout: Layout, spec: str, progress: bool, clock: _Clock) -> _Built:
+    """Read, lay out, chunk and embed (the embedding cache of the current index reused)."""
     from .chunk import chunk_articles
-    from .crosslingual import Lexicon
-    from .facts import extract_facts, write_facts
-    from .lexical import tokenize_many
-    from .sources import file_stats
-    from .textnorm import repair
-
     from .glossary import collect
-    from .lexical import Terms
 
-    clock = _Clock()
     articles, docs, skipped, folded = read_articles(config)
     if not articles:
         raise CppccQaError(
@@ -258,87 +274,104 @@ def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float)
     terms = collect(folded[a.source][a.start : a.end] for a in articles)
     clock.lap("read+layout")
     indexed = chunk_articles(articles, folded, config.analysis)
-    chunks = [x.chunk for x in indexed]
     texts = [x.text for x in indexed]
     clock.lap("chunk")
     if progress:
-        print(f"Embedding {len(texts)} chunks from {len(docs)} file(s)…", file=sys.stderr)
-    embedder, vectors, keys, embedded = _embed(config, layout, spec, texts + terms, progress)
-    term_vectors, vectors = vectors[len(texts) :], vectors[: len(texts)]  # keys keep both: the next cache
+        print(f"Embedding {len(texts)} chunks and {len(terms)} named terms from {len(docs)} file(s)…", file=sys.stderr)
+    embedder, vectors, keys, embedded = _embed(layout, spec, texts + terms, progress)
     clock.lap("embed")
-    tokens = tokenize_many(texts, Terms(terms))
+    built = _Built(articles, docs, skipped, [x.chunk for x in indexed], terms, embedder, vectors[: len(texts)],
+                   vectors[len(texts) :], keys, embedded)  # keys keep the terms' too: the next build's cache
+    _lexical(config, built, texts, folded, clock)
+    return built
+
+
+def _lexical(config: Config, built: _Built, texts: list[str], folded: dict[str, str], clock: _Clock) -> None:
+    """BM25 over the chunks, the English lexicon of their words, and the figures the reports state."""
+    import bm25s
+
+    from .crosslingual import Lexicon
+    from .facts import extract_facts
+    from .lexical import Terms, tokenize_many
+    from .textnorm import repair
+
+    tokens = tokenize_many(texts, Terms(built.terms))
     clock.lap("tokenize")
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build step at DEBUG
-    bm25 = bm25s.BM25(k1=config.analysis.bm25_k1, b=config.analysis.bm25_b)
-    bm25.index(tokens, show_progress=False)
-    vocab = Counter(t for toks in tokens for t in set(toks))
-    chars: set[str] = set()
-    for t in texts:
-        chars.update(t)
-    lexicon = Lexicon.build(vocab, chars=chars)
+    built.bm25 = bm25s.BM25(k1=config.analysis.bm25_k1, b=config.analysis.bm25_b)
+    built.bm25.index(tokens, show_progress=False)
+    chars = {ch for t in texts for ch in t}
+    built.lexicon = Lexicon.build(Counter(t for toks in tokens for t in set(toks)), chars=chars)
     clock.lap("bm25+lexicon")
-    facts = []
-    quotes: dict[int, str] = {}
-    raw = {d.source: d.text for d in docs}
-    for a in articles:
-        for f in extract_facts(a, raw[a.source], folded[a.source], start_id=len(facts) + 1):
-            facts.append(f)
-            quotes[f.id] = repair(raw[a.source][f.start : f.end])
+    raw = {d.source: d.text for d in built.docs}
+    for a in built.articles:
+        for f in extract_facts(a, raw[a.source], folded[a.source], start_id=len(built.facts) + 1):
+            built.facts.append(f)
+            built.quotes[f.id] = repair(raw[a.source][f.start : f.end])
     clock.lap("facts")
 
+
+def _write(config: Config, built: _Built, tmp: Path) -> Manifest:
+    """Every part of the index into ``tmp``, the manifest last (a directory without one is never an index)."""
+    from .facts import write_facts
+    from .sources import file_stats
+
+    new = Layout(tmp)
+    write_jsonl(new.chunks, [chunk_to_json(c) for c in built.chunks])
+    write_jsonl(new.articles, [article_to_json(a) for a in built.articles])
+    new.glossary.write_text(json.dumps(built.terms, ensure_ascii=False), encoding="utf-8")
+    if built.embedder is not None:
+        np.save(new.vectors, np.vstack([built.vectors, built.term_vectors]))
+        np.save(new.glossary_vectors, built.term_vectors)
+        new.hashes.write_text(json.dumps(built.keys), encoding="utf-8")
+        import faiss
+
+        faiss.write_index(_faiss_index(built.vectors, config.analysis.hnsw_threshold), str(new.dense))
+    built.bm25.save(new.bm25, show_progress=False)
+    new.lexicon.write_text(json.dumps(built.lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
+    n_facts = write_facts(new.facts, built.facts, built.quotes, config.analysis.facts)
+    new.sources.mkdir()
+    sources: dict[str, SourceRecord] = {}
+    stats = file_stats(config.corpus, {d.source: d.sha256 for d in built.docs})
+    for n, d in enumerate(built.docs):
+        name = f"sources/{n:05d}.txt"
+        (tmp / name).write_text(d.text, encoding="utf-8")
+        size, mtime, _ = stats.get(d.source, (0, 0, ""))
+        sources[d.source] = SourceRecord(d.sha256, size, mtime, name, d.encoding, d.marks)
+    dense = built.embedder is not None
+    manifest = Manifest(
+        format_version=config.analysis.format_version, package_version=__version__,
+        analysis=config.analysis.to_dict(), embedder=built.embedder.name if dense else LEXICAL_ONLY,
+        dim=built.embedder.dim if dense else 0,
+        faiss=(None if not dense else "HNSWFlat" if len(built.chunks) >= config.analysis.hnsw_threshold else "FlatIP"),
+        sources=sources, skipped=tuple(built.skipped),
+        counts={"files": len(built.docs), "articles": len(built.articles), "chunks": len(built.chunks),
+                "facts": n_facts, "terms": len(built.terms)},
+        places=tuple(sorted({a.place for a in built.articles})),
+        years=tuple(sorted({a.year for a in built.articles if a.year})),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), version=uuid.uuid4().hex[:12],
+        sidecars=_sidecar_fingerprint(config.corpus),
+    )
+    new.manifest.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
+    open_permissions(tmp)
+    return manifest
+
+
+def _build(config: Config, layout: Layout, spec: str, progress: bool, t0: float) -> BuildReport:
+    clock = _Clock()
+    built = _compute(config, layout, spec, progress, clock)
     tmp = Path(tempfile.mkdtemp(prefix=layout.root.name + ".tmp-", dir=layout.root.parent))
     try:
-        new = Layout(tmp)
-        write_jsonl(new.chunks, [chunk_to_json(c) for c in chunks])
-        write_jsonl(new.articles, [article_to_json(a) for a in articles])
-        new.glossary.write_text(json.dumps(terms, ensure_ascii=False), encoding="utf-8")
-        if embedder is not None:
-            np.save(new.vectors, np.vstack([vectors, term_vectors]) if len(term_vectors) else vectors)
-            np.save(new.glossary_vectors, term_vectors)
-            new.hashes.write_text(json.dumps(keys), encoding="utf-8")
-            import faiss
-
-            faiss.write_index(_faiss_index(vectors, config.analysis.hnsw_threshold), str(new.dense))  # chunks only
-        bm25.save(new.bm25, show_progress=False)
-        new.lexicon.write_text(json.dumps(lexicon.to_json(), ensure_ascii=False), encoding="utf-8")
-        n_facts = write_facts(new.facts, facts, quotes, config.analysis.facts)
-        new.sources.mkdir()
-        sources: dict[str, SourceRecord] = {}
-        stats = file_stats(config.corpus, {d.source: d.sha256 for d in docs})
-        for n, d in enumerate(docs):
-            name = f"sources/{n:05d}.txt"
-            (tmp / name).write_text(d.text, encoding="utf-8")
-            size, mtime, _ = stats.get(d.source, (0, 0, ""))
-            sources[d.source] = SourceRecord(d.sha256, size, mtime, name, d.encoding, d.marks)
-        manifest = Manifest(
-            format_version=config.analysis.format_version,
-            package_version=__version__,
-            analysis=config.analysis.to_dict(),
-            embedder=embedder.name if embedder is not None else "bm25",
-            dim=embedder.dim if embedder is not None else 0,
-            faiss=None if embedder is None else (
-                "HNSWFlat" if len(chunks) >= config.analysis.hnsw_threshold else "FlatIP"),
-            sources=sources,
-            skipped=tuple(skipped),
-            counts={"files": len(docs), "articles": len(articles), "chunks": len(chunks), "facts": n_facts,
-                    "terms": len(terms)},
-            places=tuple(sorted({a.place for a in articles})),
-            years=tuple(sorted({a.year for a in articles if a.year})),
-            built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            version=uuid.uuid4().hex[:12],
-            sidecars=_sidecar_fingerprint(config.corpus),
-        )
-        # The manifest is written last: a directory without one is never taken for an index.
-        new.manifest.write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
-        open_permissions(tmp)
+        manifest = _write(config, built, tmp)
         clock.lap("write")
         swap(tmp, layout)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildReport(layout.root, len(chunks), len(articles), len(docs), embedded, len(texts) + len(terms) - embedded,
-                       skipped,
-                       time.perf_counter() - t0, facts=n_facts, phases=clock.phases)
+    texts = len(built.chunks) + len(built.terms)
+    return BuildReport(layout.root, len(built.chunks), len(built.articles), len(built.docs), built.embedded,
+                       texts - built.embedded, built.skipped, time.perf_counter() - t0,
+                       facts=manifest.counts["facts"], phases=clock.phases)
 
 
 def add_files(files: list[Path], corpus: Path) -> list[Path]:

@@ -48,8 +48,8 @@ def _k(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cppcc-qa",
-                                     description="Cited answers from CPPCC reports (Chinese or English questions, offline).")
+    parser = argparse.ArgumentParser(
+        prog="cppcc-qa", description="Cited answers from CPPCC reports (Chinese or English questions, offline).")
     parser.add_argument("--version", action="version", version=f"cppcc-qa {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _config(args: argparse.Namespace) -> Config:
     return Config.resolve(corpus=args.corpus, index=args.index, data=args.data, model=args.model,
-                          reranker=args.reranker)
+                          reranker=args.reranker, auth=getattr(args, "auth", None))
 
 
 def cmd_index(args: argparse.Namespace) -> int:
@@ -120,7 +120,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     for s in report.skipped:
         print(f"warning: skipped {s.source}: {s.reason}", file=sys.stderr)
     if report.unchanged:
-        print(f"Index {report.index} is up to date ({report.chunks} chunks from {report.files} file(s)); nothing to do.")
+        print(f"Index {report.index} is up to date ({report.chunks} chunks from {report.files} file(s)); "
+              "nothing to do.")
     else:
         print(f"Indexed {report.articles} articles from {report.files} file(s) into {report.chunks} chunks "
               f"({report.embedded} embedded, {report.reused} reused) and {report.facts} figures "
@@ -215,7 +216,8 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
     config = _config(args)
     index = open_index(config=config)
-    facts = find_facts(index, args.query, places=resolve_places(index, args.place), years=resolve_years(index, args.year))
+    facts = find_facts(index, args.query, places=resolve_places(index, args.place),
+                       years=resolve_years(index, args.year))
     rows = _fact_rows(facts, index)
     if args.csv:
         out = io.StringIO()
@@ -236,57 +238,54 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
+def _eval_file(path: Path, index: Any, config: Config, args: argparse.Namespace, show: bool) -> dict[str, Any]:
+    """Retrieval per configuration, answers with the default one, and comparison tables, for one question file."""
     from .compose import answer
-    from .evaluate import (
-        answer_metrics,
-        compare_metrics,
-        format_table,
-        load_compare,
-        load_questions,
-        place_accuracy,
-        run_retrieval,
-    )
+    from .evaluate import answer_metrics, compare_metrics, format_table, load_compare, load_questions, run_retrieval
     from .query import analyse
-    from .search import PRESETS, search
+    from .records import Passage
+    from .search import PRESETS, Signals, search
+
+    questions = load_questions(path)
+    compares = load_compare(path)
+    results = []
+    presets = dict(PRESETS) if args.compare else {"hybrid+": PRESETS["hybrid+"]}
+    for name, signals in presets.items() if questions else ():
+        print(f"{path.name}: {name} …", file=sys.stderr)
+
+        def run(q: str, k: int, s: Signals = signals) -> list[Passage]:
+            return search(index, analyse(q, index), k, signals=s)
+
+        res = run_retrieval(questions, run, name, args.k, show)
+        if name == "hybrid+":
+            res.answers = answer_metrics(questions, {q.id: answer(q.q, index=index, config=config) for q in questions})
+        results.append(res)
+    if config.reranker and questions:
+        results.append(run_retrieval(questions, lambda q, k: search(index, analyse(q, index), k,
+                                                                    reranker=config.reranker), "+rerank", args.k))
+    entry: dict[str, Any] = {"retrieval": [vars(r) for r in results]}
+    if compares:
+        answers = {q.id: answer(q.q, index=index, config=config) for q in compares}
+        entry["compare"] = compare_metrics(compares, answers, index.text)
+    if not args.json:
+        print(f"== {path}")
+        if results:
+            print(format_table(results))
+        if compares:
+            c = entry["compare"]
+            print(f"comparisons: {c['n']} questions; top row right {c['top_right']}/{c['with_top']}; every must row "
+                  f"present {c['must_present']}/{c['n']}; enough rows {c['enough_rows']}/{c['n']}; quotes equal "
+                  f"to the source {c['rows_exact']}/{c['rows']}")
+    return entry
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluate import place_accuracy
     from .service import open_index
 
     config = _config(args)
     index = open_index(config=config, progress=sys.stderr.isatty())
-    show = sys.stderr.isatty()
-    report: dict[str, Any] = {}
-    for path in args.files:
-        questions = load_questions(path)
-        compares = load_compare(path)
-        results = []
-        presets = dict(PRESETS) if args.compare else {"hybrid+": PRESETS["hybrid+"]}
-        for name, signals in presets.items():
-            if not questions:
-                break
-            print(f"{path.name}: {name} …", file=sys.stderr)
-            res = run_retrieval(questions, lambda q, k, s=signals: search(index, analyse(q, index), k, signals=s,
-                                                                          reranker=None), name, args.k, show)
-            if name == "hybrid+":
-                answers = {q.id: answer(q.q, index=index, config=config) for q in questions}
-                res.answers = answer_metrics(questions, answers)
-            results.append(res)
-        if config.reranker and questions:
-            results.append(run_retrieval(questions, lambda q, k: search(index, analyse(q, index), k,
-                                                                        reranker=config.reranker), "+rerank", args.k))
-        entry: dict[str, Any] = {"retrieval": [vars(r) for r in results]}
-        if compares:
-            answers = {q.id: answer(q.q, index=index, config=config) for q in compares}
-            entry["compare"] = compare_metrics(compares, answers, index.text)
-        report[str(path)] = entry
-        if not args.json:
-            print(f"== {path}")
-            if results:
-                print(format_table(results))
-            if compares:
-                c = entry["compare"]
-                print(f"comparisons: {c['n']} questions; top row right {c['top_right']}/{c['with_top']}; every must row "
-                      f"present {c['must_present']}/{c['n']}; enough rows {c['enough_rows']}/{c['n']}; quotes equal "
-                      f"to the source {c['rows_exact']}/{c['rows']}")
+    report: dict[str, Any] = {str(p): _eval_file(p, index, config, args, sys.stderr.isatty()) for p in args.files}
     if args.places:
         from .build import catalog
 
@@ -319,12 +318,10 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
     from .ui import serve
 
-    auth = args.auth or [a for a in (os.environ.get(ENV_AUTH) or "").split(",") if a.strip()]
-    return serve(_config(args), host=args.host, port=args.port, auth=auth or None)
+    config = _config(args)
+    return serve(config, host=args.host, port=args.port, auth=list(config.auth) or None)
 
 
 COMMANDS = {"index": cmd_index, "ask": cmd_ask, "quote": cmd_quote, "docs": cmd_docs, "facts": cmd_facts,

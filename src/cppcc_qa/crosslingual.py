@@ -121,7 +121,8 @@ class Lexicon:
             i += 1
         return out
 
-    def expand(self, question: str, skip: frozenset[str] | set[str] = frozenset(), per_word: int = 3) -> list[tuple[str, float]]:
+    def expand(self, question: str, skip: frozenset[str] | set[str] = frozenset(),
+               per_word: int = 3) -> list[tuple[str, float]]:
         """Chinese corpus words for the English words of ``question``, each with its weight."""
         out: dict[str, float] = {}
         for _, entries in self.entries([w for w in english_words(question) if w not in skip]):

@@ -95,12 +95,13 @@ class SentenceTransformerEmbedder:
         except Exception as err:
             raise CppccQaError(
                 f"Could not load the sentence-transformers model {model!r}: {type(err).__name__}: {str(err)[:200]}",
-                "Give a local model directory (config.json, modules.json, weights) or a model name already in the cache; "
+                "Give a local model directory (config.json, modules.json, weights) or a model name already in "
+                "the cache; "
                 "this machine cannot download models.",
             ) from err
         self.name = f"st:{model}"
-        self.dim = int(self._model.get_embedding_dimension() if hasattr(self._model, "get_embedding_dimension")
-                       else self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
         prompts = getattr(self._model, "prompts", None) or {}
         e5 = "e5" in Path(model).name.lower()
         self._query_prefix = "" if "query" in prompts else ("query: " if e5 else "")

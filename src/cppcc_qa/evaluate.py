@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .records import Answer, Passage
+from .records import Answer, Passage, TableRow
 from .textnorm import fold, squeeze
 
 
@@ -161,7 +161,8 @@ def run_retrieval(questions: list[Question], search: Callable[[str, int], list[P
     by_lang = {lang: score_runs([q for q in questions if q.lang == lang], results)
                for lang in sorted({q.lang for q in questions})}
     lat = sorted(latencies)
-    latency = {"p50": statistics.median(lat), "p95": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]} if lat else {}
+    latency = {"p50": statistics.median(lat), "p95": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))]} \
+        if lat else {}
     misses = [q.id for q in questions if not q.unanswerable
               and not any(is_hit(q, *r) for r in results.get(q.id, [])[:5])]
     return EvalResult(name, score_runs(questions, results), by_lang, latency_ms=latency, misses=misses)
@@ -193,19 +194,23 @@ def compare_metrics(questions: list[CompareQuestion], answers: dict[str, Answer]
         table = answers[q.id].table
         if q.top and table and (fold(table[0].place) == fold(q.top) or str(table[0].year) == q.top):
             top_ok += 1
-        by_key = {}
+        by_key: dict[str, TableRow] = {}
         for r in table:
             by_key.setdefault(fold(r.place), r)
             by_key.setdefault(str(r.year), r)
-        must_ok += all((r := by_key.get(fold(k)) or by_key.get(k)) is not None and
-                       (squeeze(fold(v)) in squeeze(fold(r.value_text + r.unit)) or squeeze(fold(v)) in squeeze(fold(r.quote)))
-                       for k, v in q.must.items())
+        must_ok += all(_row_holds(by_key.get(fold(k)) or by_key.get(k), v) for k, v in q.must.items())
         rows_ok += len(table) >= q.min_rows
         for r in table:
             total_rows += 1
             exact += squeeze(text_of(r.source)[r.start : r.end]) == squeeze(r.quote)
     return {"n": len(questions), "top_right": top_ok, "with_top": len(with_top), "must_present": must_ok,
             "enough_rows": rows_ok, "rows": total_rows, "rows_exact": exact}
+
+
+def _row_holds(row: TableRow | None, number: str) -> bool:
+    """Whether a table row states ``number`` (as written, script folded) in its figure or its quote."""
+    want = squeeze(fold(number))
+    return row is not None and (want in squeeze(fold(row.value_text + row.unit)) or want in squeeze(fold(row.quote)))
 
 
 def place_accuracy(tsv: Path, docs: list[dict[str, Any]]) -> tuple[int, int, list[str]]:

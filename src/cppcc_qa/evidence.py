@@ -21,8 +21,9 @@ _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年�
 _ANAPHOR = re.compile(r"^\W*(?:该|此|这|其|上述|以上|前述)")
 _ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何)")
 # Words that frame a question rather than name what it is about (they never count towards a figure's relevance).
-FRAME = frozenset(["最多", "最少", "最高", "最低", "比较", "对比", "排名", "分别", "多少", "县市区", "各县", "各区", "各市",
-                   "各地", "哪个", "政协", "开展", "组织", "次数", "数量", "情况", "变化", "增加", "减少", "一下", "其他",
+FRAME = frozenset(["最多", "最少", "最高", "最低", "比较", "对比", "排名", "分别", "多少", "县市区", "各县",
+                   "各区", "各市", "各地", "哪个", "政协", "开展", "组织", "次数", "数量", "情况", "变化", "增加",
+                   "减少", "一下", "其他",
                    "提出", "活动", "一共", "总共", "共有", "有没有", "场次", "件数", "人数", "人次", "篇数", "个数"])
 
 
@@ -113,7 +114,8 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
         folded = index.folded(p.source)
         extra = {fold(article.place), fold(base_name(article.place))}
         if p.article_id not in article_cover:
-            art_tokens = set(index.tokenize(folded[article.start : article.end])) | extra | set(index.tokenize(fold(article.title)))
+            art_tokens = set(index.tokenize(folded[article.start : article.end])) | extra
+            art_tokens |= set(index.tokenize(fold(article.title)))
             article_cover[p.article_id] = covered(query.groups, art_tokens)[0]
         headings = _heading_spans(index, p.article_id)
         spans = [span for para in article.paragraphs if para.end > p.start and para.start < p.end

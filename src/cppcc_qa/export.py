@@ -28,25 +28,26 @@ def _turn_lines(n: int, question: str, a: Answer) -> list[str]:
     return out
 
 
-def conversation_markdown(turns: Sequence[tuple[str, Answer]], title: str = "政协工作报告问答 · CPPCC report Q&A") -> str:
+TITLE = "政协工作报告问答 · CPPCC report Q&A"
+
+
+def conversation_markdown(turns: Sequence[tuple[str, Answer]], title: str = TITLE) -> str:
     lines = [f"# {title}", ""]
     for n, (question, a) in enumerate(turns, 1):
         lines += _turn_lines(n, question, a)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def conversation_docx(turns: Sequence[tuple[str, Answer]], path: Path,
-                      title: str = "政协工作报告问答 · CPPCC report Q&A") -> Path:
+def conversation_docx(turns: Sequence[tuple[str, Answer]], path: Path, title: str = TITLE) -> Path:
     import docx
 
     document = docx.Document()
     document.add_heading(title, level=0)
     for n, (question, a) in enumerate(turns, 1):
         document.add_heading(f"{n}. {question}", level=1)
-        lines = a.text.split("\n")
-        table_start = next((i for i, line in enumerate(lines) if line.startswith("|")), len(lines))
-        for line in lines[:table_start]:
-            document.add_paragraph(line)
+        for line in a.text.split("\n"):
+            if not (a.table and line.lstrip().startswith("|")):  # the table is drawn from a.table below
+                document.add_paragraph(line)
         if a.table:
             rows = table_lines(a.table, a.lang)
             header = [c.strip() for c in rows[0].strip("|").split("|")]

@@ -116,6 +116,8 @@ def extract(suffix: str, data: bytes) -> Extracted:
     except ValueError:
         raise
     except ImportError as err:
-        raise ValueError(f"reading {suffix} files needs {err.name}: pip install python-docx pypdf beautifulsoup4") from err
+        raise ValueError(f"reading {suffix} files needs {err.name}: "
+                         "pip install python-docx pypdf beautifulsoup4") from err
     except Exception as err:  # corrupt files make these libraries raise many different types
-        raise ValueError(f"cannot read this {suffix[1:].upper()} file ({type(err).__name__}: {str(err)[:120]})") from err
+        kind = suffix[1:].upper()
+        raise ValueError(f"cannot read this {kind} file ({type(err).__name__}: {str(err)[:120]})") from err

@@ -18,9 +18,10 @@ from .places import find_places
 from .records import SECTION_SEP, Article, Fact
 from .textnorm import clause_spans
 
-UNITS = ("个百分点", "百分点", "人次", "万人次", "批次", "场次", "家次", "万亿元", "亿元", "万元", "元", "亿美元", "万美元", "美元",
-         "万人", "万吨", "亿吨", "吨", "公里", "千米", "平方公里", "平方米", "万亩", "亩", "公顷", "万千瓦", "千瓦",
-         "万标准箱", "标准箱", "辆", "台", "套", "张", "床", "件", "条", "场", "次", "个", "家", "名", "人", "篇", "项", "期",
+UNITS = ("个百分点", "百分点", "人次", "万人次", "批次", "场次", "家次", "万亿元", "亿元", "万元", "元", "亿美元",
+         "万美元", "美元", "万人", "万吨", "亿吨", "吨", "公里", "千米", "平方公里", "平方米", "万亩", "亩", "公顷",
+         "万千瓦", "千瓦", "万标准箱", "标准箱", "辆", "台", "套", "张", "床", "件", "条", "场", "次", "个", "家", "名",
+         "人", "篇", "项", "期",
          "处", "所", "座", "户", "笔", "份", "部", "支", "批", "组", "倍", "%")
 _ZH_NUM = "零一二三四五六七八九十百千万两〇"
 _QUANTITY = re.compile(
@@ -29,9 +30,11 @@ _QUANTITY = re.compile(
     rf"\s?(?P<approx>余|多)?\s?(?P<unit>{'|'.join(sorted(UNITS, key=len, reverse=True))})(?P<post>以上|左右|多)?"
 )
 _SUBJECT = re.compile(r"^(?:政协|委员会|常委会)")
-_TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:度)?|今年|去年|全年|年内|一年来|近年来|[一二三四五]年来|当年|此外|同时|其中)")
+_TIME = re.compile(r"^(?:(?:19|20)\d\d年(?:度)?|今年|去年|全年|年内|一年来|近年来|[一二三四五]年来|当年|此外|"
+                   r"同时|其中)")
 _ADVERB = re.compile(r"^(?:共计|共|累计|先后|合计|总计|已经|已|还|又|再|均|分别|全市|全县|全区|我们|我市|我县|我区)")
-_ACTION = re.compile(r"(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|走访|接待|征集|立案|审查|办理|解决|推动|帮助|服务|"
+_ACTION = re.compile(r"(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|走访|接待|征集|立案|审查|办理|解决|"
+                     r"推动|帮助|服务|"
                      r"建立|设立|建成|成立|发表|采用)(?!.*(?:开展|组织|举办|召开|提出|收集|形成|撰写|报送|编发|立案))")
 _MODIFIER = re.compile(r"(?:不予|不|未|合并|联名|重点)$")
 _DELIM = re.compile(r"[，；：,;:《》“”\"]")
@@ -72,10 +75,10 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         s += mentions[0].end
         phrase = phrase[mentions[0].end :]
     for pattern in (_SUBJECT, _TIME, _ADVERB, _TIME, _ADVERB):
-        m = pattern.match(phrase)
-        if m and m.end() < len(phrase):
-            s += m.end()
-            phrase = phrase[m.end() :]
+        lead_in = pattern.match(phrase)
+        if lead_in and lead_in.end() < len(phrase):
+            s += lead_in.end()
+            phrase = phrase[lead_in.end() :]
     verb = _ACTION.search(phrase)
     if verb and verb.start() > 0:  # 围绕生物医药、文旅融合等开展各类协商: what is counted starts at the action
         cut = verb.start()
@@ -222,7 +225,8 @@ class FactStore:
 
     def all(self, places: Iterable[str] = (), years: Iterable[int] = ()) -> list[Fact]:
         places, years = list(places), list(years)
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | int] = []
         if places:
             where.append(f"place IN ({','.join('?' * len(places))})")
             args += places

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 
-def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float] | None = None, k: int = 60) -> dict[int, float]:
+def rrf(rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float] | None = None,
+        k: int = 60) -> dict[int, float]:
     """Weighted reciprocal rank fusion: ``sum_w w / (k + rank)`` over each ranking (rank from 1)."""
     fused: dict[int, float] = {}
     for name, ranking in rankings.items():

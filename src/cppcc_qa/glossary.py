@@ -62,7 +62,7 @@ class Glossary:
         """
         if len(self.terms) < 3 or embedder is None:
             return []
-        phrases = [p for p in english_phrases(question, skip) if len(re.split(r"[\s-]+", p)) >= 2][:limit]
+        phrases = [p[:80] for p in english_phrases(question, skip) if len(re.split(r"[\s-]+", p)) >= 2][:limit]
         if not phrases:
             return []
         sims = embedder.embed_queries(phrases) @ self.vectors.T

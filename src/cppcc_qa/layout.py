@@ -31,15 +31,18 @@ _HEADLINE = re.compile(rf"^(?P<place>{_ADMIN})\s*[：:]\s*(?P<title>\S.*)$")
 _LEAD = re.compile(r"^\s*(?:本报讯|[\u4e00-\u9fff]{1,8}讯|本报[\u4e00-\u9fff]{0,6}\d{1,2}月\d{1,2}日电)\s*"
                    r"[（(]\s*(?:记者|通讯员)\s*(?P<names>[^）)]*)[）)]")
 _CAPTION = re.compile(r"^[（(]?\s*(?:通讯员|记者|摄影)[\s：:]*(?P<names>[\u4e00-\u9fff·\s]{2,40}?)\s*摄\s*[）)]?$")
-_LEADING_PLACE = re.compile(rf"^\s*(?:本报讯\s*[（(][^）)]*[）)]\s*)?(?P<place>{_ADMIN})(?=政协|委员会|人民政府|党委|[：:，,])")
+_LEADING_PLACE = re.compile(rf"^\s*(?:本报讯\s*[（(][^）)]*[）)]\s*)?(?P<place>{_ADMIN})"
+                            r"(?=政协|委员会|人民政府|党委|[：:，,])")
 _SENTENCE_END = "。！？…；"
 _CLOSERS = "”’」』）)》】\"'"
 
 _BREADCRUMB = re.compile(r"^(?:您?(?:现在)?的?(?:当前)?(?:所在)?位置|当前(?:页面|位置)|首页)\s*[：:>»＞|]|"
                          r"^[^。，；]{0,40}(?:\s*[>»＞]\s*[^。，；>»＞]{1,20}){2,}\s*[>»＞]?\s*$")
-_TAIL = re.compile(r"^[-•·*\s]*(?:新闻推荐|相关推荐|相关阅读|推荐阅读|相关新闻|相关文章|延伸阅读|热点推荐|上一篇|下一篇|"
-                   r"Next Article|Previous Article)|版权所有|Copyright|©|ICP备|不良信息举报|本网(?:只是)?转载|转载请注明")
-_JUNK = re.compile(r"^(?:责任?编辑|责编|编辑|审核|校对|终审|初审|关键词|关键字|标签)\s*[：:]|字体大小|【\s*大\s*中\s*小\s*】|"
+_TAIL = re.compile(r"^[-•·*\s]*(?:新闻推荐|相关推荐|相关阅读|推荐阅读|相关新闻|相关文章|延伸阅读|热点推荐|"
+                   r"上一篇|下一篇|Next Article|Previous Article)|版权所有|Copyright|©|ICP备|不良信息举报|"
+                   r"本网(?:只是)?转载|转载请注明")
+_JUNK = re.compile(r"^(?:责任?编辑|责编|编辑|审核|校对|终审|初审|关键词|关键字|标签)\s*[：:]|字体大小|"
+                   r"【\s*大\s*中\s*小\s*】|"
                    r"分享到|打印本页|关闭窗口|收藏本页|点击率|阅读量|浏览次数|扫一扫|"
                    r"^\S+\.(?:jpg|jpeg|png|gif|bmp|webp)$|^图[源片]?(?:来源)?\s*[：:]|^(?:Page|P\.)\s*\d+|^\d{1,4}$",
                    re.IGNORECASE)
@@ -48,7 +51,8 @@ _META = re.compile(r"^(?:来\s*源|信息来源|文章来源|稿源|发布时间
                    r"^\S{0,20}\s*(?:19|20)\d\d-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s+\S{0,6})?$")
 _AGGREGATOR = re.compile(rf"【第?[{_NUM}\d]+篇】|[（(]共\d+篇[)）]|篇[{_NUM}]$|^第[{_NUM}]+篇\s*[：:]|【\d+篇】")
 _SALUTATION = re.compile(r"^各位(?:委员|代表|常委|同志|领导)们?(?:[、，,][^：:]{0,20})?\s*[：:！!，,]?$")
-_OCCASION = re.compile(r"^[—\-－–]{1,3}\s*\S.*(?:会议|大会|会)上?\s*$|^[（(].{0,60}(?:会议|大会).{0,20}(?:通过|上)\s*[）)]$|"
+_OCCASION = re.compile(r"^[—\-－–]{1,3}\s*\S.*(?:会议|大会|会)上?\s*$|"
+                       r"^[（(].{0,60}(?:会议|大会).{0,20}(?:通过|上)\s*[）)]$|"
                        r"^[（(]\s*(?:19|20)\d\d\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*[）)]$")
 _SPEAKER = re.compile(r"^[\u4e00-\u9fff]{0,30}?(?:主席|副主席|市长|省长|县长|区长|旗长|总理|书记|主任|秘书长|主委)\s+"
                       r"[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,3}$")
@@ -396,7 +400,7 @@ def _page_articles(doc: Document, folded: str, lines: list[Line], page_meta: Doc
             place_f, derived = seg.place, False
             place_origin = "headline"
         else:
-            place_f = _leading_place(seg.body[0].text)
+            place_f = _leading_place(seg.body[0].text) or ""
             title, derived = _quoted_title("".join(p.text for p in paras)), True
             place_origin = "first words of the item"
         start = (seg.head or seg.body[0]).start
@@ -427,58 +431,65 @@ def _page_articles(doc: Document, folded: str, lines: list[Line], page_meta: Doc
 # -- one report or news item ---------------------------------------------------------------------------------
 
 
+def _report_title_block(raw: str, folded: str, lines: list[Line], live: list[int], regions: Regions) -> int:
+    """Mark a report's title block (title lines, occasion, speaker, salutation) and the preamble before it;
+    fill the title, occasion and speaker regions; return the index of the first content line."""
+    block, _after = _title_block(lines, live)
+    for i in block:
+        t = lines[i].text
+        lines[i].role = "occasion" if _OCCASION.match(t) else "speaker" if _SPEAKER.match(t) else "title"
+    sal = next((i for i in live[:20] if _SALUTATION.match(lines[i].text)), None)
+    if sal is not None:
+        lines[sal].role = "salutation"
+    first = block[0] if block else (sal if sal is not None else live[0])
+    for i in live:
+        if i < first:
+            lines[i].role = "boiler"  # an aggregator's preamble before the title block
+    titles = [i for i in block if lines[i].role == "title"]
+    starts = sorted((i for i in titles if _ISSUER_START.match(lines[i].text)),
+                    key=lambda i: (not lines[i].text.startswith(("中国人民政治协商会议", "政协")), i))
+    if len(titles) > 2 and starts:
+        titles = [i for i in titles if i >= starts[0]]
+    texts: list[str] = []
+    for i in titles:
+        t = collapse(unglossed(raw, folded, lines[i].start, lines[i].end))
+        if not any(t in prev for prev in texts):
+            texts.append(t)
+    if texts:
+        regions.title, regions.title_origin = "".join(texts), "title block"
+    elif before := [i for i in range(first) if "报告" in lines[i].text or "总结" in lines[i].text]:
+        b = lines[before[-1]]
+        regions.title = collapse(_AGGREGATOR.sub("", unglossed(raw, folded, b.start, b.end))).strip("【】 ")
+        regions.title_origin = "heading before the salutation"
+    regions.title_lines = [(lines[i].start, lines[i].end) for i in titles]
+    occ = [i for i in block if lines[i].role == "occasion"]
+    spk = [i for i in block if lines[i].role == "speaker"]
+    regions.occasion = (lines[occ[0]].start, lines[occ[0]].end) if occ else None
+    regions.speaker = (lines[spk[0]].start, lines[spk[0]].end) if spk else None
+    return first
+
+
+def _news_headline(raw: str, folded: str, first: Line, regions: Regions) -> None:
+    """A news item's first line is its headline when it reads like one (short, no sentence end, not the lead)."""
+    if 8 <= len(first.text) <= 60 and not ends_sentence(first.text) and not _LEAD.match(first.text) \
+            and not _heading(first.text):
+        first.role = "headline"
+        regions.headline = (first.start, first.end)
+        regions.title = collapse(unglossed(raw, folded, first.start, first.end))
+        regions.title_origin = "headline"
+        if _REPORT_TITLE.search(first.text):
+            regions.kind = "report"
+
+
 def _regions_for_single(raw: str, folded: str, lines: list[Line], kind: str) -> tuple[Regions, list[Line]]:
     """Roles of a report's or news item's lines; returns the regions and the lines that are content."""
     live = [i for i, ln in enumerate(lines) if ln.role == "body"]
     regions = Regions(kind=kind)
     content_from = live[0] if live else len(lines)
     if kind == "report" and live:
-        block, _after = _title_block(lines, live)
-        for i in block:
-            t = lines[i].text
-            lines[i].role = "occasion" if _OCCASION.match(t) else "speaker" if _SPEAKER.match(t) else "title"
-        sal = next((i for i in live[:20] if _SALUTATION.match(lines[i].text)), None)
-        if sal is not None:
-            lines[sal].role = "salutation"
-        first = block[0] if block else (sal if sal is not None else content_from)
-        for i in live:
-            if i < first:
-                lines[i].role = "boiler"  # an aggregator's preamble before the title block
-        content_from = first
-        titles = [i for i in block if lines[i].role == "title"]
-        starts = sorted((i for i in titles if _ISSUER_START.match(lines[i].text)),
-                        key=lambda i: (not lines[i].text.startswith(("中国人民政治协商会议", "政协")), i))
-        if len(titles) > 2 and starts:
-            titles = [i for i in titles if i >= starts[0]]
-        texts: list[str] = []
-        for i in titles:
-            t = collapse(unglossed(raw, folded, lines[i].start, lines[i].end))
-            if not any(t in prev for prev in texts):
-                texts.append(t)
-        if texts:
-            regions.title = "".join(texts)
-            regions.title_origin = "title block"
-        else:
-            before = [i for i in range(first) if "报告" in lines[i].text or "总结" in lines[i].text]
-            if before:
-                b = lines[before[-1]]
-                regions.title = collapse(_AGGREGATOR.sub("", unglossed(raw, folded, b.start, b.end))).strip("【】 ")
-                regions.title_origin = "heading before the salutation"
-        regions.title_lines = [(lines[i].start, lines[i].end) for i in titles]
-        occ = [i for i in block if lines[i].role == "occasion"]
-        spk = [i for i in block if lines[i].role == "speaker"]
-        regions.occasion = (lines[occ[0]].start, lines[occ[0]].end) if occ else None
-        regions.speaker = (lines[spk[0]].start, lines[spk[0]].end) if spk else None
+        content_from = _report_title_block(raw, folded, lines, live, regions)
     elif live:
-        first = lines[live[0]]
-        if len(first.text) <= 60 and len(first.text) >= 8 and not ends_sentence(first.text) \
-                and not _LEAD.match(first.text) and not _heading(first.text):
-            first.role = "headline"
-            regions.headline = (first.start, first.end)
-            regions.title = collapse(unglossed(raw, folded, first.start, first.end))
-            regions.title_origin = "headline"
-            if _REPORT_TITLE.search(first.text):
-                regions.kind = "report"
+        _news_headline(raw, folded, lines[live[0]], regions)
     content = [ln for ln in lines[content_from:] if ln.role not in ("boiler", "meta")]
     regions.meta_lines = [(ln.start, ln.end) for ln in lines if ln.role == "meta"]
     regions.boiler = [(ln.start, ln.end) for ln in lines if ln.role == "boiler"]

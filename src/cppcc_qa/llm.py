@@ -42,7 +42,8 @@ def _prompt(question: str, passages: list[Passage]) -> list[dict[str, str]]:
     numbered = "\n\n".join(f"[{i}] {p.place}《{p.title}》\n{p.text}" for i, p in enumerate(passages, 1))
     system = ("你是政协工作报告问答助手。只根据给出的编号段落回答，不要使用其他知识。每句话末尾用 [编号] 标注出处；"
               "引用原文时用“”并逐字照抄。段落中没有答案时回答：报告中没有相关内容。")
-    return [{"role": "system", "content": system}, {"role": "user", "content": f"段落：\n{numbered}\n\n问题：{question}"}]
+    return [{"role": "system", "content": system},
+            {"role": "user", "content": f"段落：\n{numbered}\n\n问题：{question}"}]
 
 
 def _content(payload: Any) -> str:
@@ -128,7 +129,7 @@ def verify(text: str, passages: list[Passage]) -> tuple[list[str], int]:
 
 def generate(extractive: Answer, index: Index, config: LLMConfig) -> Answer:
     """Ask the endpoint; return a verified generative answer, or the extractive one with a note saying why not."""
-    from .compose import citation_for
+    from .evidence import citation_for
 
     passages = extractive.passages
     try:

@@ -28,7 +28,8 @@ _ISSUERS: tuple[tuple[re.Pattern[str], float], ...] = (
     (re.compile(rf"来源\s*[：:]\s*({_HAN}{{2,20}}?)政协"), 8.0),
     (re.compile(rf"({_HAN}{{2,20}}?)政协(?!副?主席|副?秘书长|常委|委员|党组|办公|机关|领导|主要|各|工作人员)"), 6.0),
 )
-_NATIONAL_ISSUER = re.compile(r"我代表国务院|国务院总理|国务院政府工作报告|中国人民政治协商会议全国委员会|全国政协(?:常务委员会|第)")
+_NATIONAL_ISSUER = re.compile(r"我代表国务院|国务院总理|国务院政府工作报告|中国人民政治协商会议全国委员会|"
+                              r"全国政协(?:常务委员会|第)")
 _DATE_ZH = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _DATE_ISO = re.compile(r"((?:19|20)\d\d)[-/.](\d{1,2})[-/.](\d{1,2})")
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")

@@ -19,12 +19,14 @@ from pathlib import Path
 from .textnorm import fold
 
 NATIONAL = "全国"
-SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "省", "市", "区", "县", "旗", "州", "盟")
+SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "省", "市", "区", "县", "旗", "州",
+            "盟")
 _SUFFIX_CHARS = frozenset(s[-1] for s in SUFFIXES)
 _LEVEL_BY_SUFFIX = {"区": "district", "县": "county", "旗": "county", "市": "city", "州": "city", "盟": "city",
                     "省": "province"}
 # Words ending like a place name that are not places (checked on the name itself).
-_NOT_A_PLACE = re.compile(r"^(?:[我本全该各此某外两三四五六七八九十多县市区城]+[市区县州]|城市|超市|股市|社区|园区|景区|街区|小区|市区|"
+_NOT_A_PLACE = re.compile(r"^(?:[我本全该各此某外两三四五六七八九十多县市区城]+[市区县州]|城市|超市|股市|社区|园区|"
+                          r"景区|街区|小区|市区|"
                           r"辖区|片区|山区|老区|灾区|牧区|县区|县市|市县|城区|郊区|矿区|营区|校区|院区|特区|新区)$")
 
 

@@ -24,25 +24,34 @@ _EN_ORDINALS = {w: i for i, w in enumerate(
 _EN_NUMBERS = {w: i for i, w in enumerate(
     ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])}
 _SECTION_ZH = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:部分|章|节|大部分|个部分)")
-_SECTION_EN = re.compile(r"\b(?:section|part|chapter)\s+(\d{1,2}|[a-z]+)\b|\b([a-z]+)\s+(?:section|part|chapter)\b", re.I)
-_WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|哪|\bwhich\b|\bwhat (?:district|city|county|place|province|"
+_SECTION_EN = re.compile(r"\b(?:section|part|chapter)\s+(\d{1,2}|[a-z]+)\b()", re.I)
+_SECTION_AFTER = re.compile(r"()\b([a-z]+)\s+(?:section|part|chapter)\b", re.I)
+_WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|哪|\bwhich\b|"
+                    r"\bwhat (?:district|city|county|place|province|"
                     r"report)s?\b|\bwhere\b", re.I)
-_HOW_MANY = re.compile(r"多少|几[个件条场次家名人篇项期处所座户笔]|几|\bhow (?:many|much)\b|\bnumber of\b|\bwhat (?:share|"
-                       r"percentage|rate|proportion|target|total|amount)\b|比例|比率|率是", re.I)
+_HOW_MANY = re.compile(r"多少|(?<!哪)几(?!乎|月|号|日|点|时|年|天)|\bhow (?:many|much)\b|\bnumber of\b|"
+                       r"\bwhat (?:(?:is|was|were|are) the )?(?:share|percentage|rate|proportion|target|total|amount|"
+                       r"value|size|figure|growth)\b|比例|比率|率是|增长目标|目标是", re.I)
 _POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
-_WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|{_POST}.{{0,3}}(?:叫什么|有哪些|是哪|姓名|名字)|\bwho\b|\bwhom\b|\bwhose\b|"
+_WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|{_POST}.{{0,3}}(?:叫什么|有哪些|是哪|姓名|名字)|"
+                  r"\bwho\b|\bwhom\b|\bwhose\b|"
                   r"\bname of\b|\bwhat is (?:his|her|the) name\b", re.I)
-_WHEN = re.compile(r"^\W*when\b|\b(?:by|until|since|from|as of) when\b|\b(?:which|what) (?:year|date|day|month)\b|\bon what date\b|什么时候|何时|哪一?年|几月|哪一?天|"
+_WHEN = re.compile(r"^\W*when\b|\b(?:by|until|since|from|as of) when\b|\b(?:which|what) (?:year|date|day|month)\b|"
+                   r"\bon what date\b|什么时候|何时|哪一?年|几月|哪一?天|"
                    r"哪天|几号|哪日", re.I)
-_COMPARE_STRONG = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|排序|比较|对比|相比|各县|各区|各市|各地|各县市区|哪个更|哪个多|"
+_COMPARE_STRONG = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|排序|比较|对比|相比|各县|各区|各市|各地|"
+                             r"各县市区|哪个更|哪个多|"
                              r"多了还是少了|增加了还是|变化|\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\brank|\bcompare|"
-                             r"\bcomparison\b|\beach (?:county|district|city|place)\b|\bchange[ds]?\b|\bversus\b|\bvs\.?\b",
+                             r"\bcomparison\b|\beach (?:county|district|city|place)\b|\bchange[ds]?\b|\bversus\b|"
+                             r"\bvs\.?\b",
                              re.I)
 _NUMERIC_NOUN = re.compile(r"\b(?:targets?|numbers?|amounts?|rates?|growth|totals?|figures?|shares?|percentages?|"
                            r"counts?)\b|目标|数量|规模|比例|比重|增长|总额|总量|总数", re.I)
 _COMPARE_WEAK = re.compile(r"分别|各自|\brespectively\b|\beach\b|\bboth\b", re.I)
 _FOLLOW_UP = re.compile(r"^(?:那么?|那|还有|and|what about|how about)\b|[呢]\s*[？?]?\s*$", re.I)
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+MAX_TOKENS = 64  # search words kept from one question
+MAX_GROUPS = 32
 
 
 def clean_question(question: object) -> str:
@@ -122,7 +131,9 @@ def _section_number(text: str) -> int | None:
         if num.endswith("十"):
             return 10 * _ZH_NUMERALS.get(num[0], 1)
         return _ZH_NUMERALS.get(num)
-    for m in _SECTION_EN.finditer(text):
+    matches = sorted(_SECTION_EN.finditer(text), key=lambda m: m.group(1) is None)  # "part two" before "does part"
+    matches += [m for m in _SECTION_AFTER.finditer(text)]
+    for m in matches:
         word = (m.group(1) or m.group(2) or "").lower()
         if word.isdigit():
             return int(word)
@@ -256,9 +267,13 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
 
         named = [(phrase, term) for phrase, term, _ in
                  index.glossary.match(text, index.embedder, skip=index.places.pinyin_words(), head_chars=head_chars)]
+    tokens = _tokens(text, folded, zh, places, index, named)
+    groups = term_groups(text, folded, zh, places, index, named)
+    if len(tokens) > MAX_TOKENS:  # a long question: its rarest words decide, and the work per question stays bounded
+        tokens = sorted(tokens, key=lambda tw: -tw[1] * index.idf(tw[0]))[:MAX_TOKENS]
+        groups = sorted(groups, key=lambda g: -g[1])[:MAX_GROUPS]
     return Query(
         question=cleaned, text=text, folded=folded, lang="zh" if zh else "en", places=places, years=years,
-        intent=intent_of(text, places, years), tokens=tuple(_tokens(text, folded, zh, places, index, named)),
-        groups=tuple(term_groups(text, folded, zh, places, index, named)),
+        intent=intent_of(text, places, years), tokens=tuple(tokens), groups=tuple(groups),
         english=() if zh else tuple(english_words(text)), terms=tuple(named),
     )

@@ -7,6 +7,7 @@ and section paths are computed in one place, ``Article.where``.
 
 from __future__ import annotations
 
+import dataclasses
 from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -325,6 +326,48 @@ class Answer:
             "table": [r.to_dict() for r in self.table],
             "index_version": self.index_version,
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Answer:
+        """The inverse of ``to_dict`` (saved conversations), tolerant of fields added or missing."""
+        citations = [Citation(source=str(c["source"]), start=int(c["start"]), end=int(c["end"]),
+                              marker=int(c["marker"]), quote=str(c.get("quote") or ""),
+                              where=_where(c.get("where") or c), passage=_passage(c.get("passage")))
+                     for c in d.get("citations") or []]
+        passages = [p for p in (_passage(x) for x in d.get("passages") or []) if p is not None]
+        table = []
+        for r in d.get("table") or []:
+            try:
+                table.append(TableRow(**_fields_of(TableRow, r)))
+            except TypeError:
+                continue
+        return cls(question=str(d.get("question") or ""), text=str(d.get("text") or ""), citations=citations,
+                   found=bool(d.get("found")), lang=str(d.get("lang") or "zh"), passages=passages,
+                   mode=str(d.get("mode") or "extractive"), note=str(d.get("note") or ""),
+                   asked=str(d.get("asked") or ""), table=table, index_version=str(d.get("index_version") or ""))
+
+
+def _fields_of(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in dataclasses.fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+def _where(d: Mapping[str, Any]) -> Where:
+    paragraph = d.get("paragraph")
+    return Where(place=str(d.get("place") or ""), title=str(d.get("title") or ""), year=d.get("year"),
+                 section_path=tuple(d.get("section_path") or ()), paragraph=1 if paragraph is None else int(paragraph),
+                 locator=d.get("locator"))
+
+
+def _passage(d: Mapping[str, Any] | None) -> Passage | None:
+    if not d:
+        return None
+    kw = _fields_of(Passage, d)
+    kw["section_path"] = tuple(kw.get("section_path") or ())
+    try:
+        return Passage(**kw)
+    except TypeError:
+        return None
 
 
 @dataclass(frozen=True, kw_only=True)

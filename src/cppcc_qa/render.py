@@ -9,7 +9,8 @@ from .records import SECTION_SEP, Answer, Passage, Quote, TableRow, Where
 MESSAGES: dict[str, dict[str, str]] = {
     "head": {"zh": "根据报告原文：", "en": "From the reports (quoted in the original Chinese):"},
     "sources": {"zh": "来源 Sources:", "en": "Sources:"},
-    "related": {"zh": "可能相关（并非答案） Possibly related, not an answer:", "en": "Possibly related (not an answer):"},
+    "related": {"zh": "可能相关（并非答案） Possibly related, not an answer:",
+                "en": "Possibly related (not an answer):"},
     "not_covered": {"zh": "现有报告中没有找到能回答这个问题的内容。", "en": "The reports do not answer this question."},
     "missing_terms": {"zh": "报告中没有关于{terms}的内容。", "en": "The reports do not mention {terms}."},
     "no_person": {"zh": "报告中没有写明是谁。", "en": "The reports do not name the person asked about."},
@@ -17,7 +18,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_figure": {"zh": "报告中没有给出这个数字。", "en": "The reports do not give this figure."},
     "refusal_tail": {"zh": "以下段落可能相关，仅供参考。",
                      "en": "The passages below may be related; they are not an answer."},
-    "table_lead_max": {"zh": "{place}最多：{label}{value}[{marker}]。", "en": "{place} has the most: {label} {value} [{marker}]."},
+    "table_lead_max": {"zh": "{place}最多：{label}{value}[{marker}]。",
+                       "en": "{place} has the most: {label} {value} [{marker}]."},
     "table_lead_min": {"zh": "{place}最少：{label}{value}[{marker}]。", "en":
                        "{place} has the fewest: {label} {value} [{marker}]."},
     "table_rows": {"zh": "共 {n} 处可比数字（按数值排序）：", "en": "{n} comparable figures, sorted by value:"},
@@ -27,7 +29,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                       "en": "The reports hold fewer than two comparable figures, so nothing can be ranked. "
                             "The closest figures:"},
     "quote_not_found": {"zh": "没有找到 / Not found.", "en": "Not found."},
-    "quote_not_exact": {"zh": "没有完全一致的原文；以下为最接近的句子（并非原文引用）/ No exact match; nearest sentences "
+    "quote_not_exact": {"zh": "没有完全一致的原文；以下为最接近的句子（并非原文引用）/ "
+                              "No exact match; nearest sentences "
                               "(NOT exact):", "en": "No exact match; nearest sentences (NOT exact quotes):"},
 }
 

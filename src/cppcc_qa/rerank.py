@@ -34,7 +34,8 @@ class CrossEncoderReranker:
         except Exception as err:
             raise CppccQaError(
                 f"Could not load the reranker {model!r}: {type(err).__name__}: {str(err)[:200]}",
-                "Give a local cross-encoder directory, or unset CPPCC_QA_RERANKER; this machine cannot download models.",
+                "Give a local cross-encoder directory, or unset CPPCC_QA_RERANKER; "
+                "this machine cannot download models.",
             ) from err
         self.name = model
 

@@ -5,6 +5,8 @@ and sections a question names, and an optional cross-encoder. ``retrieve()`` is 
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -89,18 +91,38 @@ def filter_mask(index: Index, places: list[str], years: list[int]) -> np.ndarray
     return mask
 
 
+MAX_EMBEDDED_CHARS = 256  # of a question: beyond this an embedding adds nothing but time (quadratic in length)
+_VECTORS: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
+_VECTORS_LOCK = threading.Lock()
+
+
+def query_vector(index: Index, text: str) -> np.ndarray:
+    """The question's embedding (its first 256 characters), cached for the comparison and answer passes."""
+    key = (index.version, index.manifest.embedder, text[:MAX_EMBEDDED_CHARS])
+    with _VECTORS_LOCK:
+        if key in _VECTORS:
+            _VECTORS.move_to_end(key)
+            return _VECTORS[key]
+    vector = index.embedder.embed_queries([key[2]]).astype(np.float32)
+    with _VECTORS_LOCK:
+        _VECTORS[key] = vector
+        while len(_VECTORS) > 256:
+            _VECTORS.popitem(last=False)
+    return vector
+
+
 def dense_scores(index: Index, query: Query, mask: np.ndarray | None, n: int) -> tuple[list[int], dict[int, float]]:
     if index.dense is None or index.embedder is None:
         return [], {}
     import faiss
 
-    q = index.embedder.embed_queries([query.text]).astype(np.float32)
+    q = query_vector(index, query.text)
     params = None
     if mask is not None:
         ids = np.flatnonzero(mask).astype(np.int64)
         if len(ids) == 0:
             return [], {}
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids))  # type: ignore[call-arg]
         n = min(n, len(ids))
     scores, ids = index.dense.search(q, n, params=params)
     pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
@@ -127,7 +149,8 @@ def _section_starts(index: Index, query: Query) -> set[int]:
         return set()
     wanted: set[tuple[str, int]] = set()
     for a in index.articles.values():
-        if not a.sections or (query.years and a.year not in query.years) or (query.places and a.place not in query.places):
+        if not a.sections or (query.years and a.year not in query.years) \
+                or (query.places and a.place not in query.places):
             continue
         levels = sorted({s.level for s in a.sections if s.level in (0, 1) and s.number})
         if not levels:

@@ -146,6 +146,7 @@ class Config:
     reranker: str | None = None
     llm: LLMConfig | None = None
     max_file_bytes: int = 8 * 1024 * 1024
+    auth: tuple[str, ...] = ()  # "user:password" logins for the server (--auth, else $CPPCC_QA_AUTH, comma-separated)
     analysis: Analysis = field(default=ANALYSIS)
     tuning: Tuning = field(default=TUNING)
 
@@ -157,6 +158,7 @@ class Config:
         data: str | os.PathLike[str] | None = None,
         model: str | None = None,
         reranker: str | None = None,
+        auth: list[str] | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Config:
         env = os.environ if env is None else env
@@ -184,6 +186,7 @@ class Config:
             reranker=reranker or _env(env, ENV_RERANKER),
             llm=llm,
             max_file_bytes=int(max_mb * 1024 * 1024),
+            auth=tuple(auth or [a.strip() for a in (_env(env, ENV_AUTH) or "").split(",") if a.strip()]),
         )
 
     def embedder_spec(self, stored: str | None) -> str:

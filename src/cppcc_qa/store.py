@@ -19,6 +19,7 @@ swap cut between them. ``index.lock`` keeps two builds apart.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -229,10 +230,8 @@ def recover(layout: Layout) -> None:
 
 def read_manifest(root: Path) -> Manifest:
     layout = Layout(root)
-    try:
+    with contextlib.suppress(OSError):  # a read-only place: nothing to finish, read what is there
         recover(layout)
-    except OSError:
-        pass  # a read-only place: nothing to finish, read what is there
     if not layout.manifest.exists():
         raise IndexStateError(f"There is no index at {root} yet.", "Build it: cppcc-qa index")
     try:
@@ -495,15 +494,10 @@ def load(root: Path, embedder_spec: str | None = None) -> Index:
             f"The index at {root} is inconsistent: {len(chunks)} chunk records, "
             f"{int(bm25.scores['num_docs'])} BM25 documents"
             + (f", {int(dense.ntotal)} vectors" if dense is not None else "") + f", manifest says {n}.", FIX)
-    index = Index(layout, manifest, chunks, articles, dense, bm25, lexicon, PlaceMatcher.from_places(list(manifest.places)),
-                  None, FactStore(layout.facts), Glossary(terms, term_vectors), Terms(terms))
-    for source in manifest.sources:  # every offset must point into its stored text
-        text_len = len(index.text(source))
-        ends = [a.end for a in index.articles_of(source)] + [c.end for c in chunks if c.source == source]
-        if any(e > text_len for e in ends):
-            raise IndexStateError(f"The index at {root} is damaged (offsets beyond the text of {source}).", FIX)
-    if any(c.article_id not in articles or c.source not in manifest.sources for c in chunks):
-        raise IndexStateError(f"The index at {root} is damaged (chunks of unknown articles).", FIX)
+    index = Index(layout, manifest, chunks, articles, dense, bm25, lexicon,
+                  PlaceMatcher.from_places(list(manifest.places)), None, FactStore(layout.facts),
+                  Glossary(terms, term_vectors), Terms(terms))
+    _check_offsets(index)
     index.chunk_places = np.array([articles[c.article_id].place for c in chunks], dtype=object)
     index.chunk_years = np.array([articles[c.article_id].year or 0 for c in chunks], dtype=np.int32)
     if dense is not None:
@@ -512,6 +506,18 @@ def load(root: Path, embedder_spec: str | None = None) -> Index:
             raise IndexStateError(f"Embedder dimension {index.embedder.dim} does not match the index ({dense.d}).",
                                   FIX)
     return index
+
+
+def _check_offsets(index: Index) -> None:
+    """Every chunk belongs to a known article and every offset points into its stored text."""
+    root = index.path
+    if any(c.article_id not in index.articles or c.source not in index.manifest.sources for c in index.chunks):
+        raise IndexStateError(f"The index at {root} is damaged (chunks of unknown articles).", FIX)
+    for source in index.manifest.sources:
+        text_len = len(index.text(source))
+        ends = [a.end for a in index.articles_of(source)] + [c.end for c in index.chunks if c.source == source]
+        if any(e > text_len for e in ends):
+            raise IndexStateError(f"The index at {root} is damaged (offsets beyond the text of {source}).", FIX)
 
 
 def check_writable(parent: Path) -> None:

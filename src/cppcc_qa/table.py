@@ -49,7 +49,8 @@ def head_noun(label: str) -> str:
     return words[-1] if words else fold(label)[-2:]
 
 
-def base_value(f: Fact) -> float:
+def base_value(f: Fact | TableRow) -> float:
+    """A figure in its measure's base unit (亿元 -> 元, 万人 -> 人), so rows of one measure compare."""
     return f.value * _SCALE.get(f.unit, 1.0)
 
 
@@ -124,7 +125,8 @@ def _similar(labels: set[str]) -> bool:
     return all(len(first & b) / max(1, len(first | b)) >= 0.5 for b in bigrams[1:])
 
 
-def compare(query: Query, index: Index, *, places: list[str], years: list[int], tuning: Tuning = TUNING) -> Answer | None:
+def compare(query: Query, index: Index, *, places: list[str], years: list[int],
+            tuning: Tuning = TUNING) -> Answer | None:
     """A table answer, or None when the question is better answered with quoted clauses (no facts at all)."""
     scored = _candidates(query, index, places, years, tuning)
     if not scored:

@@ -9,7 +9,6 @@ without touching the question box, so a question typed meanwhile stays. Conversa
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import sys
 import tempfile
@@ -18,21 +17,28 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-
 import gradio as gr
+import pandas as pd
 
+from .compose import answer
 from .errors import CppccQaError, InputError
+from .export import conversation_docx, conversation_markdown, quotes_docx, quotes_markdown
+from .query import clean_question
+from .quotes import find_quotes
 from .records import Answer, Quote
+from .service import open_index
 from .settings import Config
+from .userdata import UserData
 from .viewer import (
-    answer_from_dict,
     chart_rows,
     conversation_html,
+    display_text,
     document_html,
+    esc,
     parse_ref,
     quotes_html,
     sources_html,
@@ -237,69 +243,68 @@ def _stamp() -> str:
     return time.strftime("%Y%m%d-%H%M%S")
 
 
-def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
-    """The Blocks app for ``config``. The index is opened through ``service.open_index`` on every request
-    (cached per process; a rebuilt index is picked up)."""
-    import pandas as pd
+Turns = list[tuple[str, Answer]]  # a conversation as shown: (question, answer) pairs
+Updates = dict[Any, Any]  # what a handler changes: component -> new value or gr.update(…)
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}  # UI events are not API endpoints (gr.api ones are)
+NO_SUCH_CONVERSATION = "找不到这个对话 · No such conversation."
+CHOOSE_FIRST = "⚠️ 请先选择一个对话 · Choose a conversation first."
+FOCUS_QUESTION_JS = "() => { const q = document.querySelector('#question textarea'); if (q) q.focus(); }"
 
-    from .compose import answer
-    from .export import conversation_docx, conversation_markdown, quotes_docx, quotes_markdown
-    from .query import clean_question
-    from .quotes import find_quotes
-    from .service import open_index
-    from .userdata import UserData
 
-    index0 = open_index(config=config)
-    places, years = sorted(index0.place_names), index0.years
-    store = UserData(config.data, config.corpus)
-    exports = _Exports()
-    claims = _Claims()
-    shared = not auth
+def _alert(text: str) -> str:
+    return f"<div class='warn' role='alert'>⚠️ {esc(text)}</div>"
 
-    def index() -> Any:
-        return open_index(config=config)
 
-    # -- API (gr.api): the same answers as the UI, errors as {"error": …} ----------------------------------------
+def _years(values: list[Any] | None) -> list[int] | None:
+    return [int(y) for y in values or []] or None
 
-    def ask_api(question: str, place: list[str] | None = None, year: list[int] | None = None) -> dict[str, Any]:
-        """Answer a question: text with [n] markers, citations with exact offsets, found flag, table."""
+
+def _saved_turns(saved: list[dict[str, Any]]) -> Turns:
+    """The turns of a saved conversation as shown; a turn that no longer reads back is left out."""
+    turns = []
+    for t in saved:
         try:
-            years_ = [int(y) for y in year or []] or None
-            return answer(question, place=place or None, year=years_, index=index(), config=config).to_dict()
-        except CppccQaError as err:
-            return {"error": str(err), "found": False, "text": "", "citations": []}
-        except (TypeError, ValueError) as err:
-            return {"error": f"Bad argument: {err}", "found": False, "text": "", "citations": []}
+            turns.append((str(t["question"]), Answer.from_dict(t["answer"])))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return turns
 
-    def quote_api(phrase: str) -> list[dict[str, Any]] | dict[str, Any]:
-        """Every exact occurrence of a phrase (or the nearest sentences, marked exact=false)."""
-        try:
-            return [q.to_dict() for q in find_quotes(phrase, index=index(), config=config)]
-        except CppccQaError as err:
-            return {"error": str(err)}
 
-    def conversations_api(request: gr.Request) -> list[dict[str, Any]]:
-        """The saved conversations of the caller (everyone's when the server has no login)."""
-        return [{"id": c.id, "title": c.title, "created": c.created, "updated": c.updated}
-                for c in store.conversations(_user(request))]
+# -- what every session shares --------------------------------------------------------------------------------------
 
-    def conversation_api(conversation_id: str, request: gr.Request) -> dict[str, Any]:
-        """One saved conversation of the caller: its turns (question and answer dict)."""
-        conv = store.conversation(_user(request), str(conversation_id))
-        if conv is None:
-            return {"error": "No such conversation."}
-        return {"id": conv.id, "title": conv.title, "created": conv.created, "updated": conv.updated,
-                "turns": conv.turns}
 
-    # -- views --------------------------------------------------------------------------------------------------
+class _Backend:
+    """The configuration, the index, saved conversations, export files and the claims on questions.
 
-    def conv_choices(user: str) -> list[tuple[str, str]]:
-        return [(f"{c.title} · {c.updated[5:16]}", c.id) for c in store.conversations(user)]
+    The index is opened through ``service.open_index`` on every request (cached per process; a rebuilt index is
+    picked up)."""
 
-    def export_files(turns: list[tuple[str, Answer]]) -> dict[str, str]:
+    def __init__(self, config: Config, *, shared: bool) -> None:
+        self.config = config
+        self.shared = shared  # no login: everyone using the server shares the saved conversations
+        first = open_index(config=config)
+        self.places, self.years = sorted(first.place_names), first.years
+        self.store = UserData(config.data, config.corpus)
+        self.exports = _Exports()
+        self.claims = _Claims()
+
+    def index(self) -> Any:
+        return open_index(config=self.config)
+
+    def conv_choices(self, user: str) -> list[tuple[str, str]]:
+        return [(f"{c.title} · {c.updated[5:16]}", c.id) for c in self.store.conversations(user)]
+
+    def title_of(self, user: str, conv_id: str | None) -> str:
+        if not conv_id:
+            return ""
+        conv = self.store.conversation(user, conv_id)
+        return conv.title if conv else ""
+
+    def conversation_files(self, turns: Turns) -> dict[str, str]:
+        """The downloads of a conversation, by key: its last answer and the whole of it (.docx, .md), the table."""
         if not turns:
             return {}
-        folder = exports.new_dir()
+        folder = self.exports.new_dir()
         stamp = _stamp()
         last = [turns[-1]]
         out = {
@@ -318,113 +323,381 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
             out["csv"] = str(path)
         return out
 
-    def view(turns: list[tuple[str, Answer]], *, warning: str | None = None) -> dict[Any, Any]:
+    def quote_files(self, quotes: list[Quote], phrase: str) -> tuple[Path, Path]:
+        """The .docx and .md of the chosen quotes."""
+        folder = self.exports.new_dir()
+        stamp = _stamp()
+        md = folder / f"cppcc-qa-quotes-{stamp}.md"
+        md.write_text(quotes_markdown(quotes, phrase), encoding="utf-8")
+        return quotes_docx(quotes, folder / f"cppcc-qa-quotes-{stamp}.docx", phrase), md
+
+
+class _Api:
+    """The ``gr.api`` endpoints: the same answers as the UI, errors as ``{"error": …}``."""
+
+    def __init__(self, backend: _Backend) -> None:
+        self.b = backend
+
+    def ask(self, question: str, place: list[str] | None = None, year: list[int] | None = None) -> dict[str, Any]:
+        """Answer a question: text with [n] markers, citations with exact offsets, found flag, table."""
+        try:
+            return answer(question, place=place or None, year=_years(year), index=self.b.index(),
+                          config=self.b.config).to_dict()
+        except CppccQaError as err:
+            return {"error": str(err), "found": False, "text": "", "citations": []}
+        except (TypeError, ValueError) as err:
+            return {"error": f"Bad argument: {err}", "found": False, "text": "", "citations": []}
+
+    def find_quote(self, phrase: str) -> list[dict[str, Any]] | dict[str, Any]:
+        """Every exact occurrence of a phrase (or the nearest sentences, marked exact=false)."""
+        try:
+            return [q.to_dict() for q in find_quotes(phrase, index=self.b.index(), config=self.b.config)]
+        except CppccQaError as err:
+            return {"error": str(err)}
+
+    def conversations(self, request: gr.Request) -> list[dict[str, Any]]:
+        """The saved conversations of the caller (everyone's when the server has no login)."""
+        return [{"id": c.id, "title": c.title, "created": c.created, "updated": c.updated}
+                for c in self.b.store.conversations(_user(request))]
+
+    def conversation(self, conversation_id: str, request: gr.Request) -> dict[str, Any]:
+        """One saved conversation of the caller: its turns (question and answer dict)."""
+        conv = self.b.store.conversation(_user(request), str(conversation_id))
+        if conv is None:
+            return {"error": "No such conversation."}
+        return {"id": conv.id, "title": conv.title, "created": conv.created, "updated": conv.updated,
+                "turns": conv.turns}
+
+    def register(self) -> None:
+        gr.api(self.ask, api_name="ask")
+        gr.api(self.find_quote, api_name="find_quote")
+        gr.api(self.conversations, api_name="conversations", queue=False)
+        gr.api(self.conversation, api_name="conversation", queue=False)
+
+
+# -- layout: one function per part of the page, each returning its components ---------------------------------------
+
+
+@dataclass(frozen=True)
+class _States:
+    turns: gr.State  # the conversation shown: [(question, Answer), …]
+    conv: gr.State  # the id it is saved under (None before its first answer)
+    pending: gr.State  # (token, question) accepted and waiting for ``respond``
+    busy: gr.State  # when the answer on its way was asked for (0.0: none)
+    fb_target: gr.State  # (turn, rating) the feedback panel is about
+    quotes: gr.State  # the find-quote results shown
+    phrase: gr.State  # the phrase they were found for
+
+
+def _states() -> _States:
+    return _States(turns=gr.State([]), conv=gr.State(None), pending=gr.State(None), busy=gr.State(0.0),
+                   fb_target=gr.State(None), quotes=gr.State([]), phrase=gr.State(""))
+
+
+@dataclass(frozen=True)
+class _Sidebar:
+    who: gr.Markdown
+    new: gr.Button
+    conv_list: gr.Radio
+    title: gr.Textbox
+    rename: gr.Button
+    delete: gr.Button
+    confirm: gr.Button
+    msg: gr.Markdown
+
+
+def _sidebar(auth: bool) -> _Sidebar:
+    """Saved conversations: new, open, rename, delete (after a confirmation)."""
+    with gr.Sidebar(open=True, width=300, elem_id="sidebar"):
+        gr.Markdown("### 对话 · Conversations")
+        who = gr.Markdown(WHO_PRIVATE.format(user="…") if auth else WHO_SHARED, elem_id="conv-who")
+        new = gr.Button("＋ 新对话 · New conversation", elem_id="new-conv", size="sm")
+        conv_list = gr.Radio(choices=[], label="已保存的对话 · Saved conversations", elem_id="conv-list")
+        title = gr.Textbox(label="名称 · Name", elem_id="conv-title", max_lines=1)
+        with gr.Row():
+            rename = gr.Button("重命名 · Rename", elem_id="conv-rename", size="sm")
+            delete = gr.Button("删除 · Delete", elem_id="conv-delete", size="sm", variant="stop")
+        confirm = gr.Button("确认删除 · Confirm delete", elem_id="conv-delete-confirm", size="sm", variant="stop",
+                            visible=False)
+        msg = gr.Markdown(elem_id="conv-msg")
+    return _Sidebar(who, new, conv_list, title, rename, delete, confirm, msg)
+
+
+@dataclass(frozen=True)
+class _Feedback:
+    group: gr.Column
+    label: gr.Markdown
+    comment: gr.Textbox
+    send: gr.Button
+    cancel: gr.Button
+
+
+def _feedback_panel() -> _Feedback:
+    """Shown by a thumb under an answer: an optional comment, then send or cancel."""
+    with gr.Column(visible=False, elem_id="feedback", elem_classes=["panel"]) as group:
+        label = gr.Markdown()
+        comment = gr.Textbox(label="意见（可选）· Comment (optional)", lines=2, max_lines=6, elem_id="fb-comment")
+        with gr.Row():
+            send = gr.Button("发送反馈 · Send feedback", variant="primary", size="sm", elem_id="fb-send")
+            cancel = gr.Button("取消 · Cancel", size="sm", elem_id="fb-cancel")
+    return _Feedback(group, label, comment, send, cancel)
+
+
+# The conversation's downloads, by the key of ``_Backend.conversation_files``: (label, elem_id).
+DOWNLOADS = {
+    "answer_docx": ("回答 Word · Answer .docx", "dl-answer-docx"),
+    "answer_md": ("回答 Markdown · Answer .md", "dl-answer-md"),
+    "conv_docx": ("整个对话 Word · Conversation .docx", "dl-conv-docx"),
+    "conv_md": ("整个对话 Markdown · Conversation .md", "dl-conv-md"),
+    "csv": ("下载表格 CSV · Table .csv", "dl-csv"),  # under the chart
+}
+
+
+def _download(key: str) -> gr.DownloadButton:
+    label, elem_id = DOWNLOADS[key]
+    return gr.DownloadButton(label, elem_id=elem_id, visible=False, size="sm")
+
+
+@dataclass(frozen=True)
+class _AskTab:
+    chat: gr.HTML
+    feedback: _Feedback
+    box: gr.Textbox
+    send: gr.Button
+    status: gr.HTML
+    place: gr.Dropdown
+    year: gr.Dropdown
+    downloads: dict[str, gr.DownloadButton]  # by the keys of DOWNLOADS
+    comparison: gr.Column
+    chart: gr.BarPlot
+    sources: gr.HTML
+
+    def view_outputs(self) -> list[Any]:
+        """What ``_Handlers.view`` updates."""
+        return [self.chat, self.sources, self.comparison, self.chart, *self.downloads.values()]
+
+
+def _ask_tab(backend: _Backend) -> _AskTab:
+    """The chat, question box, filters and downloads on the left; the comparison chart and sources on the right."""
+    with gr.Tab("问答 · Ask", elem_id="tab-ask"), gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=320):
+            chat = gr.HTML(conversation_html([], shared=backend.shared), elem_id="chat", js_on_load=PANEL_JS,
+                           max_height=620, autoscroll=True, min_height=160)
+            feedback = _feedback_panel()
+            with gr.Row(equal_height=True):
+                box = gr.Textbox(placeholder="输入问题，回车提问 · Ask in Chinese or English; Enter sends",
+                                 show_label=False, scale=5, min_width=200, lines=1, max_lines=5, elem_id="question",
+                                 autofocus=True, submit_btn=False)
+                send = gr.Button("提问 · Ask", variant="primary", scale=1, min_width=90, elem_id="ask-btn")
+            status = gr.HTML("", elem_id="status")
+            with gr.Row():
+                place = gr.Dropdown(choices=backend.places, multiselect=True, label="地区 · Place",
+                                    elem_id="place-filter", scale=3, min_width=180)
+                year = gr.Dropdown(choices=[str(y) for y in backend.years], multiselect=True, label="年份 · Year",
+                                   elem_id="year-filter", scale=1, min_width=120)
+            with gr.Row(elem_id="exports"):
+                downloads = {key: _download(key) for key in DOWNLOADS if key != "csv"}
+            gr.Examples(EXAMPLES, inputs=box, label="示例问题 · Examples")
+        with gr.Column(scale=2, min_width=300):
+            with gr.Column(visible=False, elem_id="comparison", elem_classes=["panel"]) as comparison:
+                chart = gr.BarPlot(None, x="value", y="label", x_title="数值 Value", y_title=" ", x_lim=[0, None],
+                                   sort=None, tooltip=["place", "counted", "as_written", "unit", "year"],
+                                   label="对比 · Comparison", elem_id="chart", height=220)
+                downloads["csv"] = _download("csv")
+            gr.Markdown("### 来源 · Sources")
+            sources = gr.HTML(sources_html(None, None, 0), elem_id="sources", js_on_load=PANEL_JS)
+    return _AskTab(chat, feedback, box, send, status, place, year, downloads, comparison, chart, sources)
+
+
+@dataclass(frozen=True)
+class _QuoteTab:
+    phrase: gr.Textbox
+    find: gr.Button
+    found: gr.HTML
+    cites: gr.Textbox
+    exports: gr.Column
+    pick: gr.CheckboxGroup
+    docx: gr.DownloadButton
+    md: gr.DownloadButton
+
+
+def _quote_tab() -> _QuoteTab:
+    """Find a phrase in the reports: the quotes, their citation lines, and downloads of all or some of them."""
+    with gr.Tab("找原文 · Find quote", elem_id="tab-quote"):
+        with gr.Row(equal_height=True):
+            phrase = gr.Textbox(placeholder="输入原文片段，如：郑委员超市 · Type a phrase", show_label=False, scale=5,
+                                min_width=200, elem_id="phrase", max_lines=3)
+            find = gr.Button("查找 · Find", variant="primary", scale=1, min_width=90, elem_id="find-btn")
+        found = gr.HTML(elem_id="quotes", js_on_load=PANEL_JS)
+        cites = gr.Textbox(label="引用（可复制）· Citation lines to copy", lines=4, buttons=["copy"],
+                           elem_id="citations", interactive=False)
+        with gr.Column(visible=False, elem_id="quote-exports", elem_classes=["panel"]) as exports:
+            pick = gr.CheckboxGroup(choices=[], label="导出哪些（不选即全部）· Quotes to export (none = all)",
+                                    elem_id="quote-pick")
+            with gr.Row():
+                docx = gr.DownloadButton("Word .docx", elem_id="dl-quotes-docx", size="sm")
+                md = gr.DownloadButton("Markdown .md", elem_id="dl-quotes-md", size="sm")
+    return _QuoteTab(phrase, find, found, cites, exports, pick, docx, md)
+
+
+@dataclass(frozen=True)
+class _ViewerPanel:
+    panel: gr.Column
+    close: gr.Button
+    html: gr.HTML
+
+
+def _viewer_panel() -> _ViewerPanel:
+    """The source document, over the right of the page, opened by a citation, card or quote."""
+    with gr.Column(visible=False, elem_id="viewer-panel") as panel:
+        with gr.Row(equal_height=True):
+            gr.Markdown("### 原文 · Source document")
+            close = gr.Button("关闭 · Close (Esc)", size="sm", elem_id="viewer-close", scale=0, min_width=120)
+        html = gr.HTML("", elem_id="viewer", js_on_load=VIEWER_JS)
+    return _ViewerPanel(panel, close, html)
+
+
+@dataclass(frozen=True)
+class _Ui:
+    states: _States
+    sidebar: _Sidebar
+    ask: _AskTab
+    quote: _QuoteTab
+    viewer: _ViewerPanel
+
+
+def _layout(backend: _Backend, auth: bool) -> _Ui:
+    states = _states()
+    sidebar = _sidebar(auth)
+    gr.Markdown(f"## {TITLE}\n答案均摘自报告原文并标注来源；点击 [n] 查看原文。"
+                "Answers quote the reports and cite each source; click [n] to read it in the document.")
+    return _Ui(states, sidebar, _ask_tab(backend), _quote_tab(), _viewer_panel())
+
+
+# -- event handlers -------------------------------------------------------------------------------------------------
+
+
+class _Handlers:
+    """The UI's event handlers: each returns (or yields) the new values of the components it changes."""
+
+    def __init__(self, backend: _Backend, ui: _Ui) -> None:
+        self.b = backend
+        self.s = ui.states
+        self.side = ui.sidebar
+        self.ask = ui.ask
+        self.fb = ui.ask.feedback
+        self.quote = ui.quote
+        self.viewer = ui.viewer
+
+    def view(self, turns: Turns, *, warning: str | None = None) -> Updates:
         """Everything that shows a conversation: the chat, sources, comparison chart and downloads."""
         last = turns[-1][1] if turns else None
-        files = export_files(turns)
-        out: dict[Any, Any] = {
-            chat: conversation_html(turns, shared=shared, warning=warning),
-            sources: sources_html(index(), last, len(turns) - 1),
+        files = self.b.conversation_files(turns)
+        out: Updates = {
+            self.ask.chat: conversation_html(turns, shared=self.b.shared, warning=warning),
+            self.ask.sources: sources_html(self.b.index(), last, len(turns) - 1),
         }
-        for key, button in downloads.items():
+        for key, button in self.ask.downloads.items():
             out[button] = gr.update(value=files.get(key), visible=key in files)
         if last is not None and last.table:
             bars, value_title = chart_rows(last.table)
-            frame = pd.DataFrame(bars)
-            out[cmp_group] = gr.update(visible=True)
-            out[chart] = gr.update(value=frame, x_title=value_title, label=f"对比 · Comparison — {value_title}",
-                                   height=120 + 40 * len(bars))
+            out[self.ask.comparison] = gr.update(visible=True)
+            out[self.ask.chart] = gr.update(value=pd.DataFrame(bars), x_title=value_title,
+                                            label=f"对比 · Comparison — {value_title}", height=120 + 40 * len(bars))
         else:
-            out[cmp_group] = gr.update(visible=False)
-            out[chart] = gr.update(value=None)
+            out[self.ask.comparison] = gr.update(visible=False)
+            out[self.ask.chart] = gr.update(value=None)
         return out
 
-    # -- handlers -----------------------------------------------------------------------------------------------
+    # -- asking ------------------------------------------------------------------------------------------------------
 
-    def accept(question: str, turns: list[tuple[str, Answer]], busy: float) -> dict[Any, Any]:
+    def accept(self, question: str, turns: Turns, busy: float) -> Updates:
         """Outside the queue: refuse bad input at once; otherwise take the question and clear the box.
 
         The question waits in ``pending`` with a token: whichever queued ``respond`` runs first claims it, so a
         second Enter pressed while an answer is on its way neither loses nor repeats the first question."""
         if busy and time.time() - busy < BUSY_SECONDS:
-            return {status: "<div class='warn' role='status'>上一个问题还在回答中，您的问题保留在输入框里。"
-                            "Still answering the previous question; yours stays in the box.</div>"}
+            return {self.ask.status: "<div class='warn' role='status'>上一个问题还在回答中，您的问题保留在输入框里。"
+                                     "Still answering the previous question; yours stays in the box.</div>"}
         try:
             text = clean_question(question)
         except CppccQaError as err:
-            return {status: f"<div class='warn' role='alert'>⚠️ {_esc(str(err))}</div>"}
-        return {status: "", pending: (uuid.uuid4().hex, text), busy_state: time.time(), box: "",
-                chat: conversation_html(turns, pending=text, shared=shared)}
+            return {self.ask.status: _alert(str(err))}
+        return {self.ask.status: "", self.s.pending: (uuid.uuid4().hex, text), self.s.busy: time.time(),
+                self.ask.box: "", self.ask.chat: conversation_html(turns, pending=text, shared=self.b.shared)}
 
-    def respond(waiting: tuple[str, str] | None, turns: list[tuple[str, Answer]], conv_id: str | None,
-                place: list[str] | None, year: list[str] | None, request: gr.Request) -> Iterator[dict[Any, Any]]:
-        if not waiting or not claims.claim(waiting[0]):  # refused by ``accept``, or already being answered
+    def respond(self, waiting: tuple[str, str] | None, turns: Turns, conv_id: str | None, place: list[str] | None,
+                year: list[str] | None, request: gr.Request) -> Iterator[Updates]:
+        """In the queue: answer the accepted question, stream it into the chat, then save it."""
+        if not waiting or not self.b.claims.claim(waiting[0]):  # refused by ``accept``, or already being answered
             yield {}
             return
         question = waiting[1]
         turns = list(turns or [])
         history: list[object] = [q for q, _ in turns]
         try:
-            result = answer(question, place=place or None, year=[int(y) for y in year or []] or None,
-                            history=history, index=index(), config=config)
-        except CppccQaError as err:
-            yield {**view(turns), status: f"<div class='warn' role='alert'>⚠️ {_esc(str(err))}</div>",
-                   pending: None, busy_state: 0.0}
-            return
+            result = answer(question, place=place or None, year=_years(year), history=history, index=self.b.index(),
+                            config=self.b.config)
         except Exception as err:  # never a traceback in the page; the server log has it
-            log.exception("answer failed for %r", question)
-            yield {**view(turns), status: "<div class='warn' role='alert'>⚠️ 内部错误，请稍后再试 · Internal error "
-                                          f"({_esc(type(err).__name__)}); please try again.</div>",
-                   pending: None, busy_state: 0.0}
+            message = self._failure(question, err)
+            yield {**self.view(turns), self.ask.status: message, self.s.pending: None, self.s.busy: 0.0}
             return
-        from .viewer import display_text
-
         size = len(display_text(result))
         step = max(8, size // STREAM_STEPS)
         for upto in range(step, size, step):
-            yield {chat: conversation_html(turns, streaming=(question, result, upto), shared=shared)}
+            yield {self.ask.chat: conversation_html(turns, streaming=(question, result, upto), shared=self.b.shared)}
             time.sleep(STREAM_PAUSE)
-        turns = [*turns, (question, result)]
-        user = _user(request)
+        yield self._answered([*turns, (question, result)], conv_id, _user(request))
+
+    @staticmethod
+    def _failure(question: str, err: Exception) -> str:
+        """The status for an answer that failed: our own errors as they are, anything else only named (and logged)."""
+        if isinstance(err, CppccQaError):
+            return _alert(str(err))
+        log.exception("answer failed for %r", question)
+        return ("<div class='warn' role='alert'>⚠️ 内部错误，请稍后再试 · Internal error "
+                f"({esc(type(err).__name__)}); please try again.</div>")
+
+    def _answered(self, turns: Turns, conv_id: str | None, user: str) -> Updates:
+        """The conversation with its new last turn, saved."""
+        question, result = turns[-1]
         note = ""
         try:
-            conv_id = store.save_turn(user, conv_id, question, result)
+            conv_id = self.b.store.save_turn(user, conv_id, question, result)
         except CppccQaError as err:
-            note = f"<div class='warn' role='status'>⚠️ 对话未能保存 · Not saved: {_esc(str(err))}</div>"
-        yield {**view(turns), turns_state: turns, conv_state: conv_id, pending: None, busy_state: 0.0,
-               status: note, conv_list: gr.update(choices=conv_choices(user), value=conv_id),
-               conv_title: _title_of(user, conv_id), fb_group: gr.update(visible=False)}
+            note = f"<div class='warn' role='status'>⚠️ 对话未能保存 · Not saved: {esc(str(err))}</div>"
+        return {**self.view(turns), self.s.turns: turns, self.s.conv: conv_id, self.s.pending: None,
+                self.s.busy: 0.0, self.ask.status: note,
+                self.side.conv_list: gr.update(choices=self.b.conv_choices(user), value=conv_id),
+                self.side.title: self.b.title_of(user, conv_id), self.fb.group: gr.update(visible=False)}
 
-    def _title_of(user: str, conv_id: str | None) -> str:
-        if not conv_id:
-            return ""
-        conv = store.conversation(user, conv_id)
-        return conv.title if conv else ""
+    # -- the source viewer and feedback ------------------------------------------------------------------------------
 
-    def open_ref(turns: list[tuple[str, Answer]], quotes: list[Quote], evt: gr.EventData) -> dict[Any, Any]:
+    def open_ref(self, turns: Turns, quotes: list[Quote], evt: gr.EventData) -> Updates:
         """Open the source viewer on what a clicked marker, card or quote refers to."""
         try:
-            kind, a, b = parse_ref(getattr(evt, "_data", {}).get("ref"))
-            if kind == "q":
-                q = quotes[a - 1]
-                html = document_html(index(), q.source, q.start, q.end, q.text, f"[{a}]")
-            else:
-                _, result = turns[a]
-                if kind == "p":
-                    p = result.passages[b - 1]
-                    html = document_html(index(), p.source, p.start, p.end, "", f"({b})")
-                else:
-                    cite = next((c for c in result.citations if c.marker == b), None)
-                    if cite is not None:
-                        html = document_html(index(), cite.source, cite.start, cite.end, cite.quote, f"[{b}]")
-                    else:
-                        row = next(r for r in result.table if r.marker == b)
-                        html = document_html(index(), row.source, row.start, row.end, "", f"[{b}]")
+            html = self._document(turns, quotes, getattr(evt, "_data", {}).get("ref"))
         except (ValueError, IndexError, StopIteration, TypeError, AttributeError):
             html = "<div class='warn'>⚠️ 找不到这条来源 · This source is not available any more.</div>"
-        return {viewer: html, viewer_panel: gr.update(visible=True)}
+        return {self.viewer.html: html, self.viewer.panel: gr.update(visible=True)}
 
-    def feedback_open(turns: list[tuple[str, Answer]], evt: gr.EventData) -> dict[Any, Any]:
+    def _document(self, turns: Turns, quotes: list[Quote], ref: object) -> str:
+        """The viewer's HTML for a reference (see ``viewer.parse_ref``); an error when it points at nothing."""
+        kind, a, b = parse_ref(ref)
+        if kind == "q":
+            q = quotes[a - 1]
+            return document_html(self.b.index(), q.source, q.start, q.end, q.text, f"[{a}]")
+        _, result = turns[a]
+        if kind == "p":
+            p = result.passages[b - 1]
+            return document_html(self.b.index(), p.source, p.start, p.end, "", f"({b})")
+        cite = next((c for c in result.citations if c.marker == b), None)
+        if cite is not None:
+            return document_html(self.b.index(), cite.source, cite.start, cite.end, cite.quote, f"[{b}]")
+        row = next(r for r in result.table if r.marker == b)
+        return document_html(self.b.index(), row.source, row.start, row.end, "", f"[{b}]")
+
+    def feedback_open(self, turns: Turns, evt: gr.EventData) -> Updates:
         try:
             turn_s, rating_s = str(getattr(evt, "_data", {}).get("ref")).split(":")
             turn, rating = int(turn_s), int(rating_s)
@@ -433,257 +706,173 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
         except (ValueError, TypeError):
             return {}
         mark = "👍 有帮助 · helpful" if rating > 0 else "👎 有错误 · wrong"
-        return {fb_target: (turn, rating), fb_group: gr.update(visible=True), fb_comment: "",
-                fb_label: f"对第 {turn + 1} 个回答的反馈 · Feedback on answer {turn + 1}: **{mark}**"}
+        return {self.s.fb_target: (turn, rating), self.fb.group: gr.update(visible=True), self.fb.comment: "",
+                self.fb.label: f"对第 {turn + 1} 个回答的反馈 · Feedback on answer {turn + 1}: **{mark}**"}
 
-    def feedback_send(target: tuple[int, int] | None, comment: str, turns: list[tuple[str, Answer]],
-                      conv_id: str | None, request: gr.Request) -> dict[Any, Any]:
+    def feedback_send(self, target: tuple[int, int] | None, comment: str, turns: Turns, conv_id: str | None,
+                      request: gr.Request) -> Updates:
         if not target:
-            return {fb_group: gr.update(visible=False)}
+            return {self.fb.group: gr.update(visible=False)}
         turn, rating = target
         try:
             result = turns[turn][1]
-            store.add_feedback(rating, result, (comment or "").strip(), _user(request), conv_id or "")
+            self.b.store.add_feedback(rating, result, (comment or "").strip(), _user(request), conv_id or "")
         except (IndexError, CppccQaError) as err:
-            return {status: f"<div class='warn' role='alert'>⚠️ {_esc(str(err))}</div>"}
-        return {fb_group: gr.update(visible=False), fb_target: None,
-                status: "<div class='ok' role='status'>✓ 已记录反馈，谢谢 · Feedback recorded, thank you.</div>"}
+            return {self.ask.status: _alert(str(err))}
+        thanks = "<div class='ok' role='status'>✓ 已记录反馈，谢谢 · Feedback recorded, thank you.</div>"
+        return {self.fb.group: gr.update(visible=False), self.s.fb_target: None, self.ask.status: thanks}
 
-    def still_busy(busy: float, current: str | None) -> dict[Any, Any] | None:
+    # -- saved conversations -----------------------------------------------------------------------------------------
+
+    def still_busy(self, busy: float, current: str | None) -> Updates | None:
         """Switching conversations while an answer streams would mix them up: say so and stay."""
         if busy and time.time() - busy < BUSY_SECONDS:
-            return {conv_msg: "⚠️ 请等当前回答完成 · Wait for the current answer to finish.",
-                    conv_list: gr.update(value=current)}
+            return {self.side.msg: "⚠️ 请等当前回答完成 · Wait for the current answer to finish.",
+                    self.side.conv_list: gr.update(value=current)}
         return None
 
-    def new_conversation(busy: float = 0.0, current: str | None = None) -> dict[Any, Any]:
-        if (refused := still_busy(busy, current)) is not None:
-            return refused
-        return {**view([]), turns_state: [], conv_state: None, conv_list: gr.update(value=None), conv_title: "",
-                status: "", fb_group: gr.update(visible=False), del_confirm: gr.update(visible=False), conv_msg: ""}
+    def _shown(self, turns: Turns, conv_id: str | None) -> Updates:
+        """A conversation (or none) opened in place of the one shown."""
+        return {**self.view(turns), self.s.turns: turns, self.s.conv: conv_id, self.ask.status: "",
+                self.fb.group: gr.update(visible=False), self.side.confirm: gr.update(visible=False), self.side.msg: ""}
 
-    def open_conversation(conv_id: str | None, busy: float, current: str | None,
-                          request: gr.Request) -> dict[Any, Any]:
-        if (refused := still_busy(busy, current)) is not None:
+    def new_conversation(self, busy: float = 0.0, current: str | None = None) -> Updates:
+        if (refused := self.still_busy(busy, current)) is not None:
+            return refused
+        return {**self._shown([], None), self.side.conv_list: gr.update(value=None), self.side.title: ""}
+
+    def open_conversation(self, conv_id: str | None, busy: float, current: str | None,
+                          request: gr.Request) -> Updates:
+        if (refused := self.still_busy(busy, current)) is not None:
             return refused
         if not conv_id:
             return {}
-        conv = store.conversation(_user(request), str(conv_id))
+        conv = self.b.store.conversation(_user(request), str(conv_id))
         if conv is None:
-            return {status: "<div class='warn' role='alert'>⚠️ 找不到这个对话 · No such conversation.</div>"}
-        turns = []
-        for t in conv.turns:
-            try:
-                turns.append((str(t["question"]), answer_from_dict(t["answer"])))
-            except (KeyError, TypeError, ValueError):
-                continue
-        return {**view(turns), turns_state: turns, conv_state: conv.id, conv_title: conv.title, status: "",
-                fb_group: gr.update(visible=False), del_confirm: gr.update(visible=False), conv_msg: ""}
+            return {self.ask.status: _alert(NO_SUCH_CONVERSATION)}
+        return {**self._shown(_saved_turns(conv.turns), conv.id), self.side.title: conv.title}
 
-    def rename_conversation(conv_id: str | None, title: str, request: gr.Request) -> dict[Any, Any]:
+    def rename_conversation(self, conv_id: str | None, title: str, request: gr.Request) -> Updates:
         user = _user(request)
         if not conv_id:
-            return {conv_msg: "⚠️ 请先选择一个对话 · Choose a conversation first."}
+            return {self.side.msg: CHOOSE_FIRST}
         try:
-            ok = store.rename(user, conv_id, title)
+            ok = self.b.store.rename(user, conv_id, title)
         except CppccQaError as err:
-            return {conv_msg: f"⚠️ {err}"}
+            return {self.side.msg: f"⚠️ {err}"}
         if not ok:
-            return {conv_msg: "⚠️ 找不到这个对话 · No such conversation."}
-        return {conv_list: gr.update(choices=conv_choices(user), value=conv_id), conv_msg: "✓ 已重命名 · Renamed."}
+            return {self.side.msg: f"⚠️ {NO_SUCH_CONVERSATION}"}
+        return {self.side.conv_list: gr.update(choices=self.b.conv_choices(user), value=conv_id),
+                self.side.msg: "✓ 已重命名 · Renamed."}
 
-    def ask_delete(conv_id: str | None) -> dict[Any, Any]:
+    def ask_delete(self, conv_id: str | None) -> Updates:
         if not conv_id:
-            return {conv_msg: "⚠️ 请先选择一个对话 · Choose a conversation first."}
-        return {del_confirm: gr.update(visible=True), conv_msg: "确认删除这个对话？· Delete this conversation?"}
+            return {self.side.msg: CHOOSE_FIRST}
+        return {self.side.confirm: gr.update(visible=True),
+                self.side.msg: "确认删除这个对话？· Delete this conversation?"}
 
-    def delete_conversation(conv_id: str | None, busy: float, request: gr.Request) -> dict[Any, Any]:
-        if (refused := still_busy(busy, conv_id)) is not None:
+    def delete_conversation(self, conv_id: str | None, busy: float, request: gr.Request) -> Updates:
+        if (refused := self.still_busy(busy, conv_id)) is not None:
             return refused
         user = _user(request)
-        ok = bool(conv_id) and store.delete(user, str(conv_id))
-        out = new_conversation()
-        out[conv_list] = gr.update(choices=conv_choices(user), value=None)
-        out[conv_msg] = "✓ 已删除 · Deleted." if ok else "⚠️ 找不到这个对话 · No such conversation."
+        ok = bool(conv_id) and self.b.store.delete(user, str(conv_id))
+        out = self.new_conversation()
+        out[self.side.conv_list] = gr.update(choices=self.b.conv_choices(user), value=None)
+        out[self.side.msg] = "✓ 已删除 · Deleted." if ok else f"⚠️ {NO_SUCH_CONVERSATION}"
         return out
 
-    def on_load(request: gr.Request) -> dict[Any, Any]:
+    def on_load(self, request: gr.Request) -> Updates:
         user = _user(request)
-        who = WHO_PRIVATE.format(user=_esc(user).replace("*", "\\*").replace("_", "\\_")) if user else WHO_SHARED
-        return {conv_list: gr.update(choices=conv_choices(user), value=None), conv_who: who}
+        who = WHO_PRIVATE.format(user=esc(user).replace("*", "\\*").replace("_", "\\_")) if user else WHO_SHARED
+        return {self.side.conv_list: gr.update(choices=self.b.conv_choices(user), value=None), self.side.who: who}
 
-    def find(phrase: str) -> dict[Any, Any]:
+    # -- find quote --------------------------------------------------------------------------------------------------
+
+    def find(self, phrase: str) -> Updates:
+        q = self.quote
         try:
-            quotes = find_quotes(phrase, index=index(), config=config)
+            quotes = find_quotes(phrase, index=self.b.index(), config=self.b.config)
         except CppccQaError as err:
-            return {found: f"<div class='warn' role='alert'>⚠️ {_esc(str(err))}</div>", cites: "", quotes_state: [],
-                    quote_pick: gr.update(choices=[], value=[]), quote_exports: gr.update(visible=False)}
-        lines = "\n".join(q.citation for q in quotes)
-        choices = [(f"[{n}] {q.place} · 第{q.where.paragraph}段", n) for n, q in enumerate(quotes, 1)]
-        return {found: quotes_html(quotes), cites: lines, quotes_state: quotes, phrase_state: phrase.strip(),
-                quote_pick: gr.update(choices=choices, value=[]), quote_exports: gr.update(visible=bool(quotes)),
-                **quote_files(quotes, phrase.strip(), [])}
+            return {q.found: _alert(str(err)), q.cites: "", self.s.quotes: [],
+                    q.pick: gr.update(choices=[], value=[]), q.exports: gr.update(visible=False)}
+        choices = [(f"[{n}] {x.place} · 第{x.where.paragraph}段", n) for n, x in enumerate(quotes, 1)]
+        return {q.found: quotes_html(quotes), q.cites: "\n".join(x.citation for x in quotes), self.s.quotes: quotes,
+                self.s.phrase: phrase.strip(), q.pick: gr.update(choices=choices, value=[]),
+                q.exports: gr.update(visible=bool(quotes)), **self.on_pick(quotes, phrase.strip(), [])}
 
-    def quote_files(quotes: list[Quote], phrase: str, picked: list[int] | None) -> dict[Any, Any]:
+    def on_pick(self, quotes: list[Quote], phrase: str, picked: list[int] | None) -> Updates:
+        """The quote downloads: the picked quotes (all when none is picked)."""
         chosen = [quotes[n - 1] for n in sorted(set(picked or [])) if 0 < n <= len(quotes)] or list(quotes)
         if not chosen:
             return {}
-        folder = exports.new_dir()
-        stamp = _stamp()
-        md = folder / f"cppcc-qa-quotes-{stamp}.md"
-        md.write_text(quotes_markdown(chosen, phrase), encoding="utf-8")
-        docx_path = quotes_docx(chosen, folder / f"cppcc-qa-quotes-{stamp}.docx", phrase)
+        docx_path, md = self.b.quote_files(chosen, phrase)
         label = f"（{len(chosen)} 条 · {len(chosen)} quote(s)）"
-        return {dl_quotes_docx: gr.update(value=str(docx_path), label=f"Word .docx {label}"),
-                dl_quotes_md: gr.update(value=str(md), label=f"Markdown .md {label}")}
+        return {self.quote.docx: gr.update(value=str(docx_path), label=f"Word .docx {label}"),
+                self.quote.md: gr.update(value=str(md), label=f"Markdown .md {label}")}
 
-    def on_pick(quotes: list[Quote], phrase: str, picked: list[int]) -> dict[Any, Any]:
-        return quote_files(quotes, phrase, picked)
 
-    # -- layout -------------------------------------------------------------------------------------------------
+# -- events ---------------------------------------------------------------------------------------------------------
 
-    with gr.Blocks(title=TITLE, delete_cache=(3600, 6 * 3600)) as app:
-        turns_state = gr.State([])
-        conv_state = gr.State(None)
-        pending = gr.State(None)
-        busy_state = gr.State(0.0)
-        fb_target = gr.State(None)
-        quotes_state = gr.State([])
-        phrase_state = gr.State("")
 
-        with gr.Sidebar(open=True, width=300, elem_id="sidebar"):
-            gr.Markdown("### 对话 · Conversations")
-            conv_who = gr.Markdown(WHO_PRIVATE.format(user="…") if auth else WHO_SHARED, elem_id="conv-who")
-            new_btn = gr.Button("＋ 新对话 · New conversation", elem_id="new-conv", size="sm")
-            conv_list = gr.Radio(choices=[], label="已保存的对话 · Saved conversations", elem_id="conv-list")
-            conv_title = gr.Textbox(label="名称 · Name", elem_id="conv-title", max_lines=1)
-            with gr.Row():
-                rename_btn = gr.Button("重命名 · Rename", elem_id="conv-rename", size="sm")
-                del_btn = gr.Button("删除 · Delete", elem_id="conv-delete", size="sm", variant="stop")
-            del_confirm = gr.Button("确认删除 · Confirm delete", elem_id="conv-delete-confirm", size="sm",
-                                    variant="stop", visible=False)
-            conv_msg = gr.Markdown(elem_id="conv-msg")
+def _wire_ask(ui: _Ui, h: _Handlers) -> None:
+    """Asking (checked at once outside the queue, answered in it), the source viewer and feedback."""
+    s, ask, fb, side, viewer = ui.states, ui.ask, ui.ask.feedback, ui.sidebar, ui.viewer
+    accepted = [ask.box, ask.chat, ask.status, s.pending, s.busy]
+    answered = [*ask.view_outputs(), ask.status, s.turns, s.conv, s.pending, s.busy, side.conv_list, side.title,
+                fb.group]
+    for trigger in (ask.box.submit, ask.send.click):
+        trigger(h.accept, [ask.box, s.turns, s.busy], accepted, queue=False, show_progress="hidden",
+                trigger_mode="multiple", **PRIVATE).then(
+            h.respond, [s.pending, s.turns, s.conv, ask.place, ask.year], answered, show_progress="hidden",
+            **PRIVATE)
+    for panel in (ask.chat, ask.sources, ui.quote.found):
+        panel.open(h.open_ref, [s.turns, s.quotes], [viewer.html, viewer.panel], queue=False,
+                   show_progress="hidden", **PRIVATE).then(None, js=SCROLL_JS, **PRIVATE)
+    ask.chat.feedback(h.feedback_open, [s.turns], [s.fb_target, fb.group, fb.comment, fb.label], queue=False,
+                      **PRIVATE)
+    fb.send.click(h.feedback_send, [s.fb_target, fb.comment, s.turns, s.conv], [fb.group, s.fb_target, ask.status],
+                  queue=False, **PRIVATE)
+    fb.cancel.click(lambda: (gr.update(visible=False), None), None, [fb.group, s.fb_target], queue=False, **PRIVATE)
+    viewer.close.click(lambda: gr.update(visible=False), None, viewer.panel, queue=False, **PRIVATE).then(
+        None, js=FOCUS_QUESTION_JS, **PRIVATE)
 
-        gr.Markdown(f"## {TITLE}\n答案均摘自报告原文并标注来源；点击 [n] 查看原文。"
-                    "Answers quote the reports and cite each source; click [n] to read it in the document.")
-        with gr.Tab("问答 · Ask", elem_id="tab-ask"), gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
-                chat = gr.HTML(conversation_html([], shared=shared), elem_id="chat", js_on_load=PANEL_JS,
-                               max_height=620, autoscroll=True, min_height=160)
-                with gr.Column(visible=False, elem_id="feedback", elem_classes=["panel"]) as fb_group:
-                    fb_label = gr.Markdown()
-                    fb_comment = gr.Textbox(label="意见（可选）· Comment (optional)", lines=2, max_lines=6,
-                                            elem_id="fb-comment")
-                    with gr.Row():
-                        fb_send = gr.Button("发送反馈 · Send feedback", variant="primary", size="sm",
-                                            elem_id="fb-send")
-                        fb_cancel = gr.Button("取消 · Cancel", size="sm", elem_id="fb-cancel")
-                with gr.Row(equal_height=True):
-                    box = gr.Textbox(placeholder="输入问题，回车提问 · Ask in Chinese or English; Enter sends",
-                                     show_label=False, scale=5, min_width=200, lines=1, max_lines=5,
-                                     elem_id="question", autofocus=True, submit_btn=False)
-                    send = gr.Button("提问 · Ask", variant="primary", scale=1, min_width=90, elem_id="ask-btn")
-                status = gr.HTML("", elem_id="status")
-                with gr.Row():
-                    pick = gr.Dropdown(choices=places, multiselect=True, label="地区 · Place",
-                                       elem_id="place-filter", scale=3, min_width=180)
-                    year_pick = gr.Dropdown(choices=[str(y) for y in years], multiselect=True,
-                                            label="年份 · Year", elem_id="year-filter", scale=1, min_width=120)
-                with gr.Row(elem_id="exports"):
-                    downloads = {
-                        "answer_docx": gr.DownloadButton("回答 Word · Answer .docx", elem_id="dl-answer-docx",
-                                                         visible=False, size="sm"),
-                        "answer_md": gr.DownloadButton("回答 Markdown · Answer .md", elem_id="dl-answer-md",
-                                                       visible=False, size="sm"),
-                        "conv_docx": gr.DownloadButton("整个对话 Word · Conversation .docx",
-                                                       elem_id="dl-conv-docx", visible=False, size="sm"),
-                        "conv_md": gr.DownloadButton("整个对话 Markdown · Conversation .md",
-                                                     elem_id="dl-conv-md", visible=False, size="sm"),
-                    }
-                gr.Examples(EXAMPLES, inputs=box, label="示例问题 · Examples")
-            with gr.Column(scale=2, min_width=300):
-                with gr.Column(visible=False, elem_id="comparison", elem_classes=["panel"]) as cmp_group:
-                    chart = gr.BarPlot(None, x="value", y="label", x_title="数值 Value", y_title=" ",
-                                       x_lim=[0, None], sort=None,
-                                       tooltip=["place", "counted", "as_written", "unit", "year"],
-                                       label="对比 · Comparison", elem_id="chart", height=220)
-                    downloads["csv"] = gr.DownloadButton("下载表格 CSV · Table .csv", elem_id="dl-csv",
-                                                         visible=False, size="sm")
-                gr.Markdown("### 来源 · Sources")
-                sources = gr.HTML(sources_html(None, None, 0), elem_id="sources", js_on_load=PANEL_JS)
-        with gr.Tab("找原文 · Find quote", elem_id="tab-quote"):
-            with gr.Row(equal_height=True):
-                phrase = gr.Textbox(placeholder="输入原文片段，如：郑委员超市 · Type a phrase", show_label=False,
-                                    scale=5, min_width=200, elem_id="phrase", max_lines=3)
-                go = gr.Button("查找 · Find", variant="primary", scale=1, min_width=90, elem_id="find-btn")
-            found = gr.HTML(elem_id="quotes", js_on_load=PANEL_JS)
-            cites = gr.Textbox(label="引用（可复制）· Citation lines to copy", lines=4, buttons=["copy"],
-                               elem_id="citations", interactive=False)
-            with gr.Column(visible=False, elem_id="quote-exports", elem_classes=["panel"]) as quote_exports:
-                quote_pick = gr.CheckboxGroup(choices=[], label="导出哪些（不选即全部）· Quotes to export (none = all)",
-                                              elem_id="quote-pick")
-                with gr.Row():
-                    dl_quotes_docx = gr.DownloadButton("Word .docx", elem_id="dl-quotes-docx", size="sm")
-                    dl_quotes_md = gr.DownloadButton("Markdown .md", elem_id="dl-quotes-md", size="sm")
 
-        with gr.Column(visible=False, elem_id="viewer-panel") as viewer_panel:
-            with gr.Row(equal_height=True):
-                gr.Markdown("### 原文 · Source document")
-                close = gr.Button("关闭 · Close (Esc)", size="sm", elem_id="viewer-close", scale=0, min_width=120)
-            viewer = gr.HTML("", elem_id="viewer", js_on_load=VIEWER_JS)
+def _wire_sidebar(app: gr.Blocks, ui: _Ui, h: _Handlers) -> None:
+    """Saved conversations: each handler refuses to switch while an answer is on its way."""
+    s, side = ui.states, ui.sidebar
+    switched = [*ui.ask.view_outputs(), s.turns, s.conv, side.conv_list, side.title, ui.ask.status,
+                ui.ask.feedback.group, side.confirm, side.msg]
+    side.new.click(h.new_conversation, [s.busy, s.conv], switched, queue=False, **PRIVATE)
+    side.conv_list.input(h.open_conversation, [side.conv_list, s.busy, s.conv], switched, queue=False, **PRIVATE)
+    side.rename.click(h.rename_conversation, [s.conv, side.title], [side.conv_list, side.msg], queue=False, **PRIVATE)
+    side.title.submit(h.rename_conversation, [s.conv, side.title], [side.conv_list, side.msg], queue=False,
+                      **PRIVATE)
+    side.delete.click(h.ask_delete, [s.conv], [side.confirm, side.msg], queue=False, **PRIVATE)
+    side.confirm.click(h.delete_conversation, [s.conv, s.busy], switched, queue=False, **PRIVATE)
+    app.load(h.on_load, None, [side.conv_list, side.who], queue=False, show_progress="hidden", **PRIVATE)
 
-        # -- events -------------------------------------------------------------------------------------------
-        private: dict[str, Any] = {"api_visibility": "private"}
-        ask_outputs = [box, chat, status, pending, busy_state]
-        view_outputs = [chat, sources, cmp_group, chart, *downloads.values()]
-        respond_outputs = [*view_outputs, status, turns_state, conv_state, pending, busy_state, conv_list, conv_title,
-                           fb_group]
-        for trigger in (box.submit, send.click):
-            trigger(accept, [box, turns_state, busy_state], ask_outputs, queue=False, show_progress="hidden",
-                    trigger_mode="multiple", **private).then(
-                respond, [pending, turns_state, conv_state, pick, year_pick], respond_outputs,
-                show_progress="hidden", **private)
 
-        for panel in (chat, sources, found):
-            panel.open(open_ref, [turns_state, quotes_state], [viewer, viewer_panel], queue=False,
-                       show_progress="hidden", **private).then(None, js=SCROLL_JS, **private)
-        chat.feedback(feedback_open, [turns_state], [fb_target, fb_group, fb_comment, fb_label], queue=False,
-                      **private)
-        fb_send.click(feedback_send, [fb_target, fb_comment, turns_state, conv_state],
-                      [fb_group, fb_target, status], queue=False, **private)
-        fb_cancel.click(lambda: (gr.update(visible=False), None), None, [fb_group, fb_target], queue=False, **private)
-        close.click(lambda: gr.update(visible=False), None, viewer_panel, queue=False, **private).then(
-            None, js="() => { const q = document.querySelector('#question textarea'); if (q) q.focus(); }", **private)
+def _wire_quotes(ui: _Ui, h: _Handlers) -> None:
+    s, q = ui.states, ui.quote
+    found = [q.found, q.cites, s.quotes, s.phrase, q.pick, q.exports, q.docx, q.md]
+    q.find.click(h.find, q.phrase, found, **PRIVATE)
+    q.phrase.submit(h.find, q.phrase, found, **PRIVATE)
+    q.pick.input(h.on_pick, [s.quotes, s.phrase, q.pick], [q.docx, q.md], queue=False, **PRIVATE)
 
-        conv_outputs = [*view_outputs, turns_state, conv_state, conv_list, conv_title, status, fb_group, del_confirm]
-        new_btn.click(new_conversation, [busy_state, conv_state], [*conv_outputs, conv_msg], queue=False, **private)
-        conv_list.input(open_conversation, [conv_list, busy_state, conv_state], [*conv_outputs, conv_msg],
-                        queue=False, **private)
-        rename_btn.click(rename_conversation, [conv_state, conv_title], [conv_list, conv_msg], queue=False, **private)
-        conv_title.submit(rename_conversation, [conv_state, conv_title], [conv_list, conv_msg], queue=False, **private)
-        del_btn.click(ask_delete, [conv_state], [del_confirm, conv_msg], queue=False, **private)
-        del_confirm.click(delete_conversation, [conv_state, busy_state], [*conv_outputs, conv_msg], queue=False,
-                          **private)
-        app.load(on_load, None, [conv_list, conv_who], queue=False, show_progress="hidden", **private)
 
-        quote_outputs = [found, cites, quotes_state, phrase_state, quote_pick, quote_exports, dl_quotes_docx,
-                         dl_quotes_md]
-        go.click(find, phrase, quote_outputs, **private)
-        phrase.submit(find, phrase, quote_outputs, **private)
-        quote_pick.input(on_pick, [quotes_state, phrase_state, quote_pick], [dl_quotes_docx, dl_quotes_md],
-                         queue=False, **private)
-
-        gr.api(ask_api, api_name="ask")
-        gr.api(quote_api, api_name="find_quote")
-        gr.api(conversations_api, api_name="conversations", queue=False)
-        gr.api(conversation_api, api_name="conversation", queue=False)
+def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
+    """The Blocks app for ``config``. The index is opened through ``service.open_index`` on every request
+    (cached per process; a rebuilt index is picked up)."""
+    backend = _Backend(config, shared=not auth)
+    # analytics_enabled=False: no telemetry or version check reaches the internet (the server may be offline).
+    with gr.Blocks(title=TITLE, delete_cache=(3600, 6 * 3600), analytics_enabled=False) as app:
+        ui = _layout(backend, auth)
+        handlers = _Handlers(backend, ui)
+        _wire_ask(ui, handlers)
+        _wire_sidebar(app, ui, handlers)
+        _wire_quotes(ui, handlers)
+        _Api(backend).register()
     return app
-
-
-def _esc(text: str) -> str:
-    from .viewer import esc
-
-    return esc(text)
 
 
 def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: list[str] | None = None) -> int:

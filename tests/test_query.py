@@ -1,0 +1,97 @@
+"""A question analysed once: script folding, places and years named, the kind of answer asked for, sections,
+English expansion and the reports' named terms; plus the folding every stage shares."""
+
+from __future__ import annotations
+
+import pytest
+
+from cppcc_qa.errors import InputError
+from cppcc_qa.places import PlaceMatcher, level_of
+from cppcc_qa.query import analyse, check_k, clean_question, intent_of
+from cppcc_qa.textnorm import fold
+
+
+def test_fold_keeps_length_and_reads_as_a_reader_would():
+    cases = {
+        "本報訊(記者潘俊強(qiáng))近日,記者從北京市石景山區(qū)政協獲悉:":
+            "本报讯（记者潘俊强       ）近日，记者从北京市石景山区    政协获悉：",
+        "国内生产总值超过３０万亿元，增长９％；８．４万人": "国内生产总值超过30万亿元，增长9%；8.4万人",
+        "12月10日,砀山县 10:48:47 共1,000人": "12月10日，砀山县 10:48:47 共1,000人",
+        "Who is (A)?": "Who is (A)?",
+    }
+    for raw, folded in cases.items():
+        assert fold(raw) == folded and len(fold(raw)) == len(raw)
+
+
+def test_places_are_found_in_either_script_and_in_pinyin():
+    m = PlaceMatcher.from_places(["潍城区", "青州市", "临朐县", "石景山區", "全国"])
+    assert m.find("What did Weicheng district do?") == ["潍城区"]
+    assert set(m.find("Wei cheng and Qingzhou's stations")) == {"潍城区", "青州市"}
+    assert m.find("Linqu County") == ["临朐县"]
+    assert m.find("石景山区的委员工作站") == ["石景山區"]  # typed simplified, written traditional
+    assert m.find("青州的知情明政工作站") == ["青州市"]
+    assert m.find("国务院的报告") == ["全国"] and m.find("the State Council's report") == ["全国"]
+    assert m.find("Gaomi city") == []
+    assert [level_of(p) for p in ("北京市", "景洪市", "石景山區", "乌拉特中旗", "全国", "广东省")] == \
+        ["province", "city", "district", "county", "national", "province"]
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("青州市政协设立了几处知情明政工作站？", {"how_many"}),
+    ("哪个区建立了知情明政工作站？", {"which"}),
+    ("哪几个县修订了考核办法？", {"which"}),
+    ("光明区授牌活动上，市政协来的是哪位领导？", {"which", "who"}),
+    ("省政协第二十八组是几月几号去通山县调研的？", {"when"}),
+    ("By when was the handling to be finished?", {"when"}),
+    ("哪个县市区政协组织的协商活动场次最多？", {"which", "compare"}),
+    ("2005年和2009年的国内生产总值增长目标分别是多少？", {"how_many", "compare"}),
+    ("What urban job targets did Beijing and Shanghai set?", {"compare"}),
+])
+def test_the_kind_of_answer_asked_for(question, expected):
+    places = ("北京市", "上海市") if "Beijing" in question else ()
+    years = (2005, 2009) if "2005" in question else ()
+    intent = intent_of(question, places, years)
+    got = {k for k in ("which", "how_many", "who", "when", "compare") if getattr(intent, k)}
+    assert got == expected
+
+
+@pytest.mark.parametrize(("question", "number"), [
+    ("2005年政府工作报告的第五部分讲什么？", 5), ("第十二部分", 12), ("第二十部分", 20),
+    ("What does part two of the 2009 report cover?", 2), ("section 4 of the report", 4), ("the third part", 3),
+])
+def test_which_section_is_asked_for(question, number):
+    assert intent_of(question, (), ()).section == number
+
+
+def test_a_question_is_analysed_against_the_index(index):
+    q = analyse("which district built a knowledge station", index)
+    assert q.lang == "en" and q.places == ()
+    assert ("knowledge station", "知情明政工作站") in q.terms  # the reports' own term, matched by meaning
+    assert any(t == "知情明政工作站" for t, _ in q.tokens)
+    zh = analyse("青州市2025年收集了多少条社情民意信息？", index)
+    assert zh.lang == "zh" and zh.places == ("青州市",) and zh.years == (2025,)
+    assert any("社情民意" in g for g, _ in zh.groups)
+
+
+def test_follow_up_is_rewritten_with_the_previous_question(index):
+    q = analyse("那昌乐县呢？", index, history=["青州市设立了几处知情明政工作站？"])
+    assert q.text.startswith("昌乐县") and "知情明政工作站" in q.text and "青州" not in q.text
+    standalone = analyse("昌乐县有什么特色？", index, history=["青州市设立了几处知情明政工作站？"])
+    assert standalone.text == "昌乐县有什么特色？"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "？？！！", "🙂🙂", "\x00\x01", "问" * 2001, "问" * 20000, 42, None])
+def test_bad_questions_get_one_clear_error(bad):
+    with pytest.raises(InputError) as err:
+        clean_question(bad)
+    assert str(err.value) and "\n" not in str(err.value)
+
+
+def test_control_characters_are_removed():
+    assert clean_question("Qingzhou\x00 的 知情明政\t工作站") == "Qingzhou 的 知情明政 工作站"
+
+
+@pytest.mark.parametrize("k", [0, -1, 10**6, 2.5, True, "5"])
+def test_bad_k(k):
+    with pytest.raises(InputError, match="k"):
+        check_k(k)
