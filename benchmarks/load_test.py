@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from bench_common import CORPUS, INDEX, ROOT, clean_env, config, ensure_index, free_port, machine, p50, pct, rss_mb
@@ -151,8 +150,8 @@ def main() -> int:
         stuck = sum(t.is_alive() for t in threads)
         n = len(lat)
         warm = [m for t, m in rss if t - start > wall * 0.1] or [m for _, m in rss]
-        print(f"clients {args.clients} x questions {args.questions}: {n} answered ({found} found), {len(errors)} errors, "
-              f"{len(bad)} answers with a citation not matching the source"
+        print(f"clients {args.clients} x questions {args.questions}: {n} answered ({found} found), "
+              f"{len(errors)} errors, {len(bad)} answers with a citation not matching the source"
               + (f", {stuck} clients still waiting at the deadline" if stuck else "")
               + (" (stopped at the deadline)" if time.time() > deadline else ""))
         if n:

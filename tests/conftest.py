@@ -80,3 +80,9 @@ def corpus_copy(tmp_path) -> Path:
     dst = tmp_path / "corpus"
     shutil.copytree(CORPUS, dst)
     return dst
+
+# gradio_client, used in-process by some tests, reports usage unless told not to (the server under test is told by
+# its own Blocks); the test process has no network either way.
+import os  # noqa: E402
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")

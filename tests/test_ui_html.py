@@ -12,7 +12,6 @@ import pytest
 from cppcc_qa.errors import InputError
 from cppcc_qa.records import Answer, Citation, TableRow, Where
 from cppcc_qa.viewer import (
-    answer_from_dict,
     chart_rows,
     conversation_html,
     document_html,
@@ -77,6 +76,35 @@ def test_comparison_rows_become_a_table_chart_and_csv() -> None:
     assert ",'=资金," in text  # no spreadsheet formula from a report
 
 
+def test_mixed_units_are_charted_in_the_base_unit_of_table_base_value() -> None:
+    from cppcc_qa import table, viewer
+
+    # Every unit table.base_value scales has the base unit the axis title names, and no other.
+    assert set(viewer._BASE_UNIT) == {u for u, f in table._SCALE.items() if f != 1.0}
+    rows = [TableRow("甲县", 2025, 2, "万人次", "培训", "培训2万人次", "a.txt", 0, 9, 1, "2"),
+            TableRow("乙区", 2025, 300, "人次", "培训", "培训300人次", "a.txt", 20, 28, 2, "300")]
+    bars, title = chart_rows(rows)
+    assert [b["value"] for b in bars] == [20000, 300] and title == "数值 Value (人次)"
+    assert [b["as_written"] for b in bars] == ["2", "300"]
+
+
+def test_the_app_sends_no_analytics(config: Any, tmp_path: Any) -> None:
+    """No telemetry or version check from Gradio, and no environment variable written to get there."""
+    import dataclasses
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"}
+    check = ("import os, cppcc_qa.ui; assert 'GRADIO_ANALYTICS_ENABLED' not in os.environ, "
+             "'importing the UI wrote os.environ'")
+    subprocess.run([sys.executable, "-c", check], env=env, check=True, timeout=300)
+    from cppcc_qa.ui import build_app
+
+    app = build_app(dataclasses.replace(config, data=tmp_path / "data"))
+    assert app.analytics_enabled is False
+
+
 @pytest.mark.parametrize("ref", ["a:0:1", "p:2:3", "q:4"])
 def test_refs(ref: str) -> None:
     assert parse_ref(ref)[0] == ref[0]
@@ -94,7 +122,7 @@ def test_saved_answers_read_back_whole(index: Any, config: Any) -> None:
     for q in ("哪个区建立了知情明政工作站？", "哪个县市区政协组织的社区议事、协商对话等活动场次最多？",
               "寿光市政协2025年开展了哪些工作？"):
         a = answer(q, index=index, config=config)
-        back = answer_from_dict(json.loads(json.dumps(a.to_dict(), ensure_ascii=False)))
+        back = Answer.from_dict(json.loads(json.dumps(a.to_dict(), ensure_ascii=False)))
         assert back == a
 
 

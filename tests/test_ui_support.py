@@ -65,8 +65,9 @@ class Server:
     def start(self) -> Server:
         self.log = self.data.parent / f"server-{self.port}-{int(time.time() * 1000)}.log"
         out = self.log.open("wb")
+        env = {k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"}  # the app turns it off itself
         self.proc = subprocess.Popen([*self.cli("serve", "--port", str(self.port)), *self.extra], stdout=out,
-                                     stderr=subprocess.STDOUT, env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False"})
+                                     stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 240
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -155,7 +155,7 @@ def answer(question: str, k: int = 5, place: str | list[str] | None = None, *, y
     years = resolve_years(opened, year)
     if not places and query.text != query.question:
         places = list(query.places)  # a follow-up about another place: stay within it
-    if query.intent.compare:
+    if query.intent.compare and not check_terms(query, opened).entity:  # not about a place the reports lack
         from .table import compare
 
         table = compare(query, opened, places=places, years=years, tuning=config.tuning)

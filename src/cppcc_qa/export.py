@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .records import Answer, Quote
-from .render import citation_line, message, table_lines
+from .render import citation_line, message, prose, table_lines
 
 
 def _turn_lines(n: int, question: str, a: Answer) -> list[str]:
@@ -45,9 +45,8 @@ def conversation_docx(turns: Sequence[tuple[str, Answer]], path: Path, title: st
     document.add_heading(title, level=0)
     for n, (question, a) in enumerate(turns, 1):
         document.add_heading(f"{n}. {question}", level=1)
-        for line in a.text.split("\n"):
-            if not (a.table and line.lstrip().startswith("|")):  # the table is drawn from a.table below
-                document.add_paragraph(line)
+        for line in prose(a):  # the table itself is drawn from a.table below
+            document.add_paragraph(line)
         if a.table:
             rows = table_lines(a.table, a.lang)
             header = [c.strip() for c in rows[0].strip("|").split("|")]

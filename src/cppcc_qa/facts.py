@@ -89,9 +89,11 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
     phrase = phrase.rstrip("共计达约近")
     if len(phrase) < 2 or not re.search(r"[\u4e00-\u9fff]", phrase):
         return None
-    if len(phrase) > 16:
+    if len(phrase) > 16:  # a long run: its last 16 characters, from a boundary (读书学习、视察调研 -> 视察调研)
         s = start - 16
-    return s, s + min(len(phrase), 16)
+        cut = re.search(r"[、，]", folded[s : s + 6])
+        s += cut.end() if cut else 0
+    return s, s + min(start - s, len(phrase))
 
 
 def _label_after(folded: str, end: int, clause_end: int) -> tuple[int, int] | None:

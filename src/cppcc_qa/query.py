@@ -220,7 +220,7 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
         pinyin = index.places.pinyin_words()
         words = [w for w in english_words(text) if w not in pinyin and w not in EN_FRAME and w not in named_words]
         for term, entries in index.lexicon.entries(words):
-            alts = {zh_word for zh_word, _ in entries[:3]}
+            alts = {zh_word for zh_word, _ in entries[:6]}
             weighted.append((frozenset(alts or {term}), 1.0))
         weighted += [(frozenset([n]), 1.0) for n in re.findall(r"\d+", text)]
     merged: dict[frozenset[str], float] = {}

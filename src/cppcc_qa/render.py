@@ -92,14 +92,21 @@ def format_number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
 
 
-_BEFORE = ("近", "约", "超过", "逾", "达", "达到", "不少于", "不低于", "不超过", "低于", "高于")
+QUALIFIERS_BEFORE = ("不少于", "不低于", "不超过", "超过", "达到", "低于", "高于", "近", "约", "逾", "达")
 
 
-def render_value(r: TableRow) -> str:
-    """The figure with its unit as the report writes it: 80余篇, 近3000人, 17%左右, 不少于28万人."""
-    before = next((q for q in sorted(_BEFORE, key=len, reverse=True) if r.qualifier.startswith(q)), "")
-    outer = "".join(q for q in ("以上", "左右") if r.qualifier.endswith(q))  # 余/多 are in value_text
-    return f"{before}{r.value_text}{r.unit}{outer}"
+def render_value(r: TableRow, unit: bool = True) -> str:
+    """The figure as the report writes it: 80余篇, 近3000人, 17%左右, 不少于28万人 (without the unit: 80余, 17左右)."""
+    text = r.value_text or format_number(r.value)
+    before = next((b for b in QUALIFIERS_BEFORE if r.qualifier.startswith(b) and not text.startswith(b)), "")
+    inner = "".join(x for x in ("余", "多") if x in r.qualifier and not text.endswith(x))  # usually in value_text
+    outer = "".join(x for x in ("以上", "左右") if r.qualifier.endswith(x))
+    return f"{before}{text}{inner}{r.unit if unit else ''}{outer}"
+
+
+def prose(a: Answer) -> list[str]:
+    """The lines of an answer's text, without a comparison table's Markdown rows (drawn from ``a.table``)."""
+    return [line for line in a.text.split("\n") if not (a.table and line.lstrip().startswith("|"))]
 
 
 def table_lines(rows: Sequence[TableRow], lang: str) -> list[str]:

@@ -94,28 +94,39 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
     return scored
 
 
+def _per_key(query: Query, group: list[_Scored]) -> list[_Scored]:
+    """The most relevant figure of each place (of each year, when all are of one place)."""
+    by_place = {s.fact.place for s in group}
+    key = (lambda s: s.fact.place) if len(by_place) >= 2 else (lambda s: s.fact.year or 0)
+    chosen: dict[object, _Scored] = {}
+    for s in sorted(group, key=lambda s: (-s.relevance, s.rank, s.fact.id)):
+        chosen.setdefault(key(s), s)
+    return list(chosen.values())
+
+
 def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
-    """The best figure of each place (of each year, when all are of one place), all of the measure of the most
-    relevant figure; and whether their counted phrases name different things."""
+    """The rows to compare, and whether their counted phrases name different things.
+
+    Rows count the same thing as the most relevant figure: the same measure and the same head noun (建议 in
+    意见建议 and 提出协商建议). Only when fewer than two places (or years) have such a figure are figures of the
+    same measure with other head nouns compared, and the table then says they count different things.
+    """
     if not scored:
         return [], False
     best = max(scored, key=lambda s: (s.relevance, -s.rank))
-    measure = measure_class(best.fact.unit)
-    same = [s for s in scored if measure_class(s.fact.unit) == measure and s.relevance >= 0.5 * best.relevance]
-    named = set(query.places)
-    if len(named) >= 2:  # the places the question names are rows whatever their figure's relative relevance
-        same += [s for s in scored if s.fact.place in named and measure_class(s.fact.unit) == measure
-                 and s not in same]
-    by_place = {s.fact.place for s in same}
-    key = (lambda s: s.fact.place) if len(by_place) >= 2 else (lambda s: s.fact.year or 0)
-    chosen: dict[object, _Scored] = {}
-    for s in sorted(same, key=lambda s: (-s.relevance, s.rank, s.fact.id)):
-        chosen.setdefault(key(s), s)
-    rows = list(chosen.values())
-    labels = {fold(re.sub(r"\s+", "", s.fact.label)) for s in rows}
-    heads = {head_noun(s.fact.label) for s in rows}
-    mixed = len(labels) > 1 and (len(heads) > 1 or not _similar(labels))
-    return rows, mixed
+    measure, head = measure_class(best.fact.unit), head_noun(best.fact.label)
+    named = set(query.places) if len(query.places) >= 2 else set()
+    same_source = [s for s in scored if s.fact.source == best.fact.source]
+    if not named and len({s.fact.place for s in same_source}) >= 2:
+        scored = same_source  # "哪个县…最多" over a page of county items: compare within it, not across reports
+    same_measure = [s for s in scored if measure_class(s.fact.unit) == measure
+                    and (s.relevance >= 0.25 * best.relevance or s.fact.place in named)]
+    same_thing = _per_key(query, [s for s in same_measure if head_noun(s.fact.label) == head])
+    if len(same_thing) >= 2:
+        labels = {fold(re.sub(r"\s+", "", s.fact.label)) for s in same_thing}
+        return same_thing, len(labels) > 1 and not _similar(labels)
+    rows = _per_key(query, [s for s in same_measure if s.relevance >= 0.5 * best.relevance or s.fact.place in named])
+    return rows, len({head_noun(s.fact.label) for s in rows}) > 1
 
 
 def _similar(labels: set[str]) -> bool:

@@ -4,6 +4,10 @@ Corpus text is always HTML-escaped (``viewer.py`` builds every piece of HTML). Q
 outside the queue, so a refusal never waits behind someone else's answer; answers stream into the conversation
 without touching the question box, so a question typed meanwhile stays. Conversations are saved per login
 (``--auth``); without a login everyone using the server shares them, and the UI says so.
+
+``build_app`` puts together: ``_Backend`` (config, index, saved conversations, export files), one layout function
+per part of the page returning its components (``_sidebar``, ``_ask_tab``, ``_quote_tab``, ``_viewer_panel``),
+``_Handlers`` (the event handlers, as methods), the ``_wire_*`` functions that connect the two, and ``_Api``.
 """
 
 from __future__ import annotations
@@ -380,6 +384,8 @@ class _Api:
 
 @dataclass(frozen=True)
 class _States:
+    """What each browser session holds between events."""
+
     turns: gr.State  # the conversation shown: [(question, Answer), …]
     conv: gr.State  # the id it is saved under (None before its first answer)
     pending: gr.State  # (token, question) accepted and waiting for ``respond``
@@ -396,6 +402,8 @@ def _states() -> _States:
 
 @dataclass(frozen=True)
 class _Sidebar:
+    """The saved conversations' sidebar."""
+
     who: gr.Markdown
     new: gr.Button
     conv_list: gr.Radio
@@ -425,6 +433,8 @@ def _sidebar(auth: bool) -> _Sidebar:
 
 @dataclass(frozen=True)
 class _Feedback:
+    """The feedback panel under the chat."""
+
     group: gr.Column
     label: gr.Markdown
     comment: gr.Textbox
@@ -460,6 +470,8 @@ def _download(key: str) -> gr.DownloadButton:
 
 @dataclass(frozen=True)
 class _AskTab:
+    """The Ask tab."""
+
     chat: gr.HTML
     feedback: _Feedback
     box: gr.Textbox
@@ -510,7 +522,28 @@ def _ask_tab(backend: _Backend) -> _AskTab:
 
 
 @dataclass(frozen=True)
+class _ViewerPanel:
+    """The source viewer."""
+
+    panel: gr.Column
+    close: gr.Button
+    html: gr.HTML
+
+
+def _viewer_panel() -> _ViewerPanel:
+    """The source document, over the right of the page, opened by a citation, card or quote."""
+    with gr.Column(visible=False, elem_id="viewer-panel") as panel:
+        with gr.Row(equal_height=True):
+            gr.Markdown("### 原文 · Source document")
+            close = gr.Button("关闭 · Close (Esc)", size="sm", elem_id="viewer-close", scale=0, min_width=120)
+        html = gr.HTML("", elem_id="viewer", js_on_load=VIEWER_JS)
+    return _ViewerPanel(panel, close, html)
+
+
+@dataclass(frozen=True)
 class _QuoteTab:
+    """The Find-quote tab."""
+
     phrase: gr.Textbox
     find: gr.Button
     found: gr.HTML
@@ -541,24 +574,9 @@ def _quote_tab() -> _QuoteTab:
 
 
 @dataclass(frozen=True)
-class _ViewerPanel:
-    panel: gr.Column
-    close: gr.Button
-    html: gr.HTML
-
-
-def _viewer_panel() -> _ViewerPanel:
-    """The source document, over the right of the page, opened by a citation, card or quote."""
-    with gr.Column(visible=False, elem_id="viewer-panel") as panel:
-        with gr.Row(equal_height=True):
-            gr.Markdown("### 原文 · Source document")
-            close = gr.Button("关闭 · Close (Esc)", size="sm", elem_id="viewer-close", scale=0, min_width=120)
-        html = gr.HTML("", elem_id="viewer", js_on_load=VIEWER_JS)
-    return _ViewerPanel(panel, close, html)
-
-
-@dataclass(frozen=True)
 class _Ui:
+    """Every component an event handler reads or changes, by the part of the page it is in."""
+
     states: _States
     sidebar: _Sidebar
     ask: _AskTab
@@ -567,11 +585,15 @@ class _Ui:
 
 
 def _layout(backend: _Backend, auth: bool) -> _Ui:
+    """The page, top to bottom (the order components are made in is the order they are shown in)."""
     states = _states()
     sidebar = _sidebar(auth)
     gr.Markdown(f"## {TITLE}\n答案均摘自报告原文并标注来源；点击 [n] 查看原文。"
                 "Answers quote the reports and cite each source; click [n] to read it in the document.")
-    return _Ui(states, sidebar, _ask_tab(backend), _quote_tab(), _viewer_panel())
+    ask = _ask_tab(backend)
+    quote = _quote_tab()
+    viewer = _viewer_panel()
+    return _Ui(states, sidebar, ask, quote, viewer)
 
 
 # -- event handlers -------------------------------------------------------------------------------------------------

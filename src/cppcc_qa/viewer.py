@@ -12,17 +12,17 @@ answer), ``p:TURN:N`` (a passage shown when nothing was found), ``q:N`` (a find-
 from __future__ import annotations
 
 import csv
-import dataclasses
 import html
 import io
 import re
 import threading
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .records import Answer, Citation, Passage, Quote, TableRow, Where
-from .render import format_number, message, paragraph_label, section_text, where_text
+from .records import Answer, Passage, Quote, TableRow, Where
+from .render import format_number, message, paragraph_label, prose, render_value, section_text, where_text
+from .table import base_value
 
 MAX_DOCUMENT_CHARS = 400_000  # longer sources show the cited article only
 CARD_CONTEXT = 160  # characters shown around a citation whose passage is unknown
@@ -54,52 +54,6 @@ def parse_ref(ref: object) -> tuple[str, int, int]:
     return m.group(1), int(m.group(2)), int(m.group(3))
 
 
-# -- answers as stored and reloaded -------------------------------------------------------------------------------
-
-
-def _pick(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
-    names = {f.name for f in dataclasses.fields(cls)}
-    return {k: v for k, v in data.items() if k in names}
-
-
-def _where(d: Mapping[str, Any]) -> Where:
-    return Where(place=str(d.get("place") or ""), title=str(d.get("title") or ""), year=d.get("year"),
-                 section_path=tuple(d.get("section_path") or ()), paragraph=int(d.get("paragraph") or 1),
-                 locator=d.get("locator"))
-
-
-def _passage(d: Mapping[str, Any] | None) -> Passage | None:
-    if not d:
-        return None
-    kw = _pick(Passage, d)
-    kw["section_path"] = tuple(kw.get("section_path") or ())
-    try:
-        return Passage(**kw)
-    except TypeError:
-        return None
-
-
-def answer_from_dict(d: Mapping[str, Any]) -> Answer:
-    """The inverse of ``Answer.to_dict`` (saved conversations), tolerant of fields added or missing."""
-    citations = []
-    for c in d.get("citations") or []:
-        where = c.get("where") or c
-        citations.append(Citation(source=str(c["source"]), start=int(c["start"]), end=int(c["end"]),
-                                  marker=int(c["marker"]), quote=str(c.get("quote") or ""), where=_where(where),
-                                  passage=_passage(c.get("passage"))))
-    passages = [p for p in (_passage(x) for x in d.get("passages") or []) if p is not None]
-    table = []
-    for r in d.get("table") or []:
-        try:
-            table.append(TableRow(**_pick(TableRow, r)))
-        except TypeError:
-            continue
-    return Answer(question=str(d.get("question") or ""), text=str(d.get("text") or ""), citations=citations,
-                  found=bool(d.get("found")), lang=str(d.get("lang") or "zh"), passages=passages,
-                  mode=str(d.get("mode") or "extractive"), note=str(d.get("note") or ""),
-                  asked=str(d.get("asked") or ""), table=table, index_version=str(d.get("index_version") or ""))
-
-
 # -- the conversation ---------------------------------------------------------------------------------------------
 
 
@@ -128,9 +82,7 @@ def _protected(text: str, a: Answer) -> list[tuple[int, int]]:
 
 def display_text(a: Answer) -> str:
     """The answer text as shown: a comparison table's Markdown rows are left out (the table is drawn as HTML)."""
-    if not a.table:
-        return a.text
-    return "\n".join(line for line in a.text.split("\n") if not line.lstrip().startswith("|")).rstrip()
+    return "\n".join(prose(a)).rstrip()
 
 
 def text_html(a: Answer, turn: int, upto: int | None = None) -> str:
@@ -171,16 +123,9 @@ def table_html(a: Answer, turn: int) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></div>")
 
 
-_BEFORE = ("不少于", "不低于", "不超过", "超过", "达到", "低于", "高于", "近", "约", "逾", "达")
-
-
 def value_text(r: TableRow) -> str:
     """A table value as the report writes it, qualifiers included, unit apart: 近80, 80余, 17左右."""
-    text = r.value_text or format_number(r.value)
-    q = r.qualifier or ""
-    before = next((b for b in _BEFORE if q.startswith(b) and not text.startswith(b)), "")
-    after = "".join(x for x in ("余", "多", "以上", "左右") if q.endswith(x) and not text.endswith(x))
-    return f"{before}{text}{after}"
+    return render_value(r, unit=False)
 
 
 def answer_html(a: Answer, turn: int, upto: int | None = None, done: bool = True) -> str:
@@ -458,8 +403,10 @@ def quotes_html(quotes: Sequence[Quote]) -> str:
 
 # -- comparison tables as data ----------------------------------------------------------------------------------
 
-_SCALE = {"亿元": 1e8, "万元": 1e4, "万人": 1e4, "万吨": 1e4}
-_BASE_UNIT = {"亿元": "元", "万元": "元", "万人": "人", "万吨": "吨"}
+# The unit ``table.base_value`` brings each unit it scales to (named in the value axis title); the others stay.
+_BASE_UNIT = {"万亿元": "元", "亿元": "元", "万元": "元", "亿美元": "美元", "万美元": "美元", "万人": "人",
+              "万人次": "人次", "万吨": "吨", "亿吨": "吨", "平方公里": "平方米", "万亩": "亩", "公顷": "亩",
+              "万千瓦": "千瓦", "万标准箱": "标准箱"}
 
 
 def chart_rows(rows: Iterable[TableRow]) -> tuple[list[dict[str, Any]], str]:
@@ -472,7 +419,7 @@ def chart_rows(rows: Iterable[TableRow]) -> tuple[list[dict[str, Any]], str]:
     scale = len(units) > 1
     bars = []
     for r in rows:
-        value = r.value * (_SCALE.get(r.unit, 1.0) if scale else 1.0)
+        value = base_value(r) if scale else float(r.value)
         bars.append({"label": f"[{r.marker}] {r.place} · {r.label}", "value": value, "place": r.place,
                      "counted": r.label, "year": r.year or "", "unit": r.unit, "as_written": value_text(r)})
     unit = units.pop() if not scale and units else "/".join(sorted({_BASE_UNIT.get(u, u) for u in units}))
