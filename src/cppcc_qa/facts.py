@@ -91,8 +91,8 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         return None
     if len(phrase) > 16:  # a long run: its last 16 characters, from a boundary (读书学习、视察调研 -> 视察调研)
         s = start - 16
-        cut = re.search(r"[、，]", folded[s : s + 6])
-        s += cut.end() if cut else 0
+        boundary = re.search(r"[、，]", folded[s : s + 6])
+        s += boundary.end() if boundary else 0
     return s, s + min(start - s, len(phrase))
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .records import Answer, Passage, Quote, TableRow, Where
-from .render import format_number, message, paragraph_label, prose, render_value, section_text, where_text
+from .render import message, paragraph_label, prose, render_value, section_text, where_text
 from .table import base_value
 
 MAX_DOCUMENT_CHARS = 400_000  # longer sources show the cited article only
