@@ -146,4 +146,21 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
                     role == "speaker" or has_type("person", squeeze(text), article.reporters, [article.place])):
                 score += tuning.type_bonus
             units.append(Unit(p, rank, s, e, score, lex, article_cover[p.article_id], hit, figure, heading))
-    return sorted(units, key=lambda u: (-u.score, u.rank, u.start))
+    return _break_ties(query, sorted(units, key=lambda u: (-u.score, u.rank, u.start)), index)
+
+
+TIE = 0.005  # clauses this close to the best score are told apart by meaning
+
+
+def _break_ties(query: Query, units: list[Unit], index: Index) -> list[Unit]:
+    """When the best clauses score alike (a question word the dictionary cannot translate: "survey"), order them
+    by the similarity of their embedding to the question's; only those few clauses are embedded."""
+    tied = [u for u in units[:4] if u.score >= units[0].score - TIE] if units else []
+    if len(tied) < 2 or index.embedder is None:
+        return units
+    from .search import query_vector
+
+    texts = [squeeze(index.text(u.passage.source)[u.start : u.end])[:160] for u in tied]
+    sims = index.embedder.embed_passages(texts) @ query_vector(index, query.text)[0]
+    order = sorted(range(len(tied)), key=lambda i: -float(sims[i]))
+    return [tied[i] for i in order] + units[len(tied) :]
