@@ -22,7 +22,20 @@ import time
 import urllib.request
 from typing import Any
 
-from bench_common import CORPUS, INDEX, ROOT, clean_env, config, ensure_index, free_port, machine, p50, pct, rss_mb
+from bench_common import (
+    CORPUS,
+    INDEX,
+    ROOT,
+    SCRATCH,
+    clean_env,
+    config,
+    ensure_index,
+    free_port,
+    machine,
+    p50,
+    pct,
+    rss_mb,
+)
 
 
 def source_texts(index: Any) -> dict[str, str]:
@@ -82,10 +95,13 @@ def main() -> int:
     raw = source_texts(ensure_index(cfg))  # built here, so the server's start is not a first build
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cppcc_qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--corpus", str(cfg.corpus), "--index", str(cfg.index), "--data", str(cfg.data)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=clean_env(), text=True)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    server_log = SCRATCH / f"load-test-server-{port}.log"  # the server's stderr: tracebacks of failed requests
+    with server_log.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "cppcc_qa.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--corpus", str(cfg.corpus), "--index", str(cfg.index), "--data", str(cfg.data)],
+            stdout=subprocess.DEVNULL, stderr=log, env=clean_env(), text=True)
     try:
         t0 = time.perf_counter()
         if not wait_until_serving(server, url, 300):
@@ -124,14 +140,14 @@ def main() -> int:
                     r = client.predict(q, [], [], api_name="/ask")
                 except Exception as err:  # the figure we report: any failure counts
                     with lock:
-                        errors.append(f"{type(err).__name__}: {err}")
+                        errors.append(f"{q!r}: {type(err).__name__}: {str(err)[:160]}")
                     continue
                 dt = (time.perf_counter() - t) * 1000
                 wrong = bad_spans(r, raw)
                 with lock:
                     lat.append(dt)
                     if "error" in r:
-                        errors.append(f"answer error: {r['error']}")
+                        errors.append(f"{q!r}: answer error: {r['error']}")
                     found += bool(r.get("found"))
                     if wrong or (r.get("found") and not r.get("citations") and not r.get("table")):
                         bad.append(f"{q}: {wrong or 'found, but no citation'}")
@@ -164,6 +180,13 @@ def main() -> int:
             print("error:", e)
         for b in bad[:5]:
             print("bad citation:", b)
+        if errors:
+            lines = [x for x in server_log.read_text(errors="replace").splitlines() if x.strip()]
+            # the exception line ends a traceback: the first line after "Traceback" that is not indented
+            ends = [i for i, x in enumerate(lines) if i and not x.startswith((" ", "Traceback"))
+                    and any(y.startswith("Traceback") for y in lines[:i])]
+            print(f"server stderr ({server_log}), end of the first traceback:")
+            print("\n".join("    " + x for x in lines[max(0, ends[0] - 7) : ends[0] + 1]) if ends else "    (none)")
         return 0 if not errors and not bad and not stuck else 1
     finally:
         stop(server)

@@ -127,7 +127,7 @@ def main():
             raw[f] = t
             corpus_of[f] = name
     flat = {f: squash(t) for f, t in raw.items()}
-    lines = {f: [squash(l) for l in t.splitlines()] for f, t in raw.items()}
+    lines = {f: [squash(x) for x in t.splitlines()] for f, t in raw.items()}
     real_src = read_tsv(os.path.join(rd, "sources.tsv"))
     long_src = read_tsv(os.path.join(rd, "long", "sources.tsv"))
     shipped_files = [f for f, c in corpus_of.items() if c == "shipped"]
@@ -178,7 +178,6 @@ def main():
             err(qid, f"question copies {RUN}+ characters of a document: {g!r}")
 
     ids = collections.Counter()
-    stats = {}
 
     # ---------- single questions ----------
     single = {}
@@ -254,7 +253,7 @@ def main():
             if corpus_of[f] == "shipped":
                 its = items.get(f, {})
                 if places is not None:
-                    for p, e in zip(places, ev):
+                    for p, e in zip(places, ev, strict=False):
                         if p not in its:
                             err(qid, f"unknown shipped place {p!r}")
                         elif squash(e) not in its[p]:

@@ -69,6 +69,8 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         opening = folded.rfind("《", clause_start, start)
         return (opening + 1, start - 1) if opening >= 0 and 2 < start - opening <= 20 else None
     lead = len(phrase) - len(phrase.lstrip("、，, "))
+    if folded[max(clause_start, s - 1) : s] in ("》", "”", '"') and phrase[lead:].startswith("等"):
+        lead += 1  # 形成《关于…的建议》等提案27件: the list's 等 is not part of what is counted
     s, phrase = s + lead, phrase[lead:]
     mentions = find_places(phrase)
     if mentions and mentions[0].start == 0 and mentions[0].end < len(phrase):  # the subject: 诸城市政协…
