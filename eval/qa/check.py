@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Check the QA evaluation sets in this folder against the documents.
 
-Files checked: tune.jsonl, heldout.jsonl (single questions) and
-compare-tune.jsonl, compare-heldout.jsonl (comparison questions).
+Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl (single questions)
+and compare-tune.jsonl, compare-heldout.jsonl (comparison questions).
+heldout2.jsonl is a second held-out set written blind; it gets every per-question
+check but is not counted in the coverage and split totals of tune + heldout.
 
 Documents:
   --real-dev DIR  (or env QA_REAL_DEV): folder holding corpus/, sources.tsv,
@@ -18,8 +20,9 @@ removed on both sides) in its file within one line, and in no other file of
 the three corpora; the place matches sources.tsv (real), long/sources.tsv
 (long) or the shipped item that holds the evidence; for which-questions with
 several places, evidence i lies in the item of places[i]; ids are unique
-across the four files; no question text contains 12 or more consecutive
-characters of any document; comparison "must" numbers occur in the text of
+across all files; no question text is repeated across the single-question
+files; no question text contains 12 or more consecutive characters of any
+document; comparison "must" numbers occur in the text of
 their place or year; coverage and split constraints. Standard library only.
 Exit status 0 only when every check passes.
 """
@@ -109,7 +112,7 @@ def main():
         "QA_REAL_DEV", os.path.join(REPO, "..", "shared", "eval", "real-dev")))
     ap.add_argument("--shipped", default=os.environ.get(
         "QA_SHIPPED_CORPUS", os.path.join(REPO, "corpus")))
-    ap.add_argument("--qa", default=HERE, help="folder with the four jsonl files")
+    ap.add_argument("--qa", default=HERE, help="folder with the jsonl files")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
 
@@ -181,7 +184,8 @@ def main():
 
     # ---------- single questions ----------
     single = {}
-    for name in ("tune.jsonl", "heldout.jsonl"):
+    seen_q = {}
+    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         single[name] = rows
         for n, d in enumerate(rows, 1):
@@ -195,6 +199,11 @@ def main():
                 err(qid, f"unknown fields {sorted(extra)}")
             if any(k not in d for k in SINGLE_KEYS):
                 continue
+            qkey = squash(str(d["q"])).lower()
+            if qkey in seen_q:
+                err(qid, f"same question text as {seen_q[qkey]}")
+            else:
+                seen_q[qkey] = qid
             check_text(qid, d)
             kind, corpus, f, ev = d["kind"], d["corpus"], d["file"], d["evidence"]
             if kind not in KINDS:
@@ -320,7 +329,7 @@ def main():
 
     for qid, c in ids.items():
         if c > 1:
-            err(qid, f"id used {c} times across the four files")
+            err(qid, f"id used {c} times across the files")
 
     # ---------- coverage and split ----------
     allq = single.get("tune.jsonl", []) + single.get("heldout.jsonl", [])
