@@ -95,3 +95,30 @@ def test_control_characters_are_removed():
 def test_bad_k(k):
     with pytest.raises(InputError, match="k"):
         check_k(k)
+
+
+def test_english_stemming_is_safe_across_server_threads():
+    """A server answers in several threads; one shared snowball stemmer corrupted words under load (IndexError)."""
+    import random
+    import string
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    import snowballstemmer
+
+    from cppcc_qa.lexical import stem
+
+    rng = random.Random(7)
+    endings = ["ing", "ations", "ies", "ly"]
+    words = ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(3, 14))) + rng.choice(endings)
+             for _ in range(30_000)]
+    reference = snowballstemmer.stemmer("english")
+    expected = {w: reference.stemWord(w) for w in words}
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, as a loaded server does
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            got = list(pool.map(stem, words, chunksize=50))
+    finally:
+        sys.setswitchinterval(interval)
+    assert got == [expected[w] for w in words]

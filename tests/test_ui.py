@@ -283,3 +283,30 @@ def test_api_endpoints(client: Any) -> None:
     assert "limit" in client.predict("问" * 20_000, [], [], api_name="/ask")["error"]
     assert "error" in client.predict("", api_name="/find_quote")
     assert "error" in client.predict(QUESTION, ["不存在的地方"], [], api_name="/ask")
+
+
+def test_report_answer_cites_its_section_path(browser: Any, built_index: Any, tmp_path: Any) -> None:
+    """A work report (our fixture, in the layout of a real one): the citation and the viewer show the section path."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    srv = make_server(tmp_path, built_index, xss=False)
+    shutil.copy(FIXTURES / "standing-committee-report.txt", srv.corpus)
+    srv.start()
+    try:
+        with open_page(browser, srv.url) as page:
+            ask(page, "沂水县政协经审查立案了多少件提案？")
+            bot = squeeze(page.inner_text("#chat #turn-0 .msg.bot"))
+            assert "183件" in bot
+            meta = page.locator("#sources .source-card").first.locator(".meta").inner_text()
+            assert "二、坚持民主监督，助推重点工作落实 › （一）创新提案办理监督" in meta and "第1段" in meta
+            assert "standing-committee-report.txt" in meta
+            shot(page, "report-section.png")
+            cited = open_marker(page, "a:0:1")
+            assert "183件" in cited
+            viewer = page.inner_text("#viewer")
+            assert "（一）创新提案办理监督" in viewer and "工作报告" in viewer
+            shot(page, "report-section-viewer.png")
+    finally:
+        srv.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -45,13 +46,20 @@ class Terms:
 NO_TERMS = Terms()
 
 
-@lru_cache(maxsize=1)
+_LOCAL = threading.local()
+
+
 def _stemmer():  # type: ignore[no-untyped-def]
-    import snowballstemmer
+    """One snowball stemmer per thread: a stemmer object keeps its word in itself, so a server's threads sharing
+    one corrupt each other's words (IndexError under load)."""
+    if not hasattr(_LOCAL, "stemmer"):
+        import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+        _LOCAL.stemmer = snowballstemmer.stemmer("english")
+    return _LOCAL.stemmer
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     return str(_stemmer().stemWord(word.lower()))
 

@@ -351,6 +351,10 @@ class _Api:
             return {"error": str(err), "found": False, "text": "", "citations": []}
         except (TypeError, ValueError) as err:
             return {"error": f"Bad argument: {err}", "found": False, "text": "", "citations": []}
+        except Exception as err:  # an API caller gets a named error, not Gradio's bare AppError; the log has it
+            log.exception("answer failed for %r", question)
+            return {"error": f"Internal error ({type(err).__name__}); please try again.", "found": False, "text": "",
+                    "citations": []}
 
     def find_quote(self, phrase: str) -> list[dict[str, Any]] | dict[str, Any]:
         """Every exact occurrence of a phrase (or the nearest sentences, marked exact=false)."""
