@@ -122,3 +122,26 @@ def test_english_stemming_is_safe_across_server_threads():
     finally:
         sys.setswitchinterval(interval)
     assert got == [expected[w] for w in words]
+
+
+@pytest.mark.parametrize(("question", "posts"), [
+    ("高密市政协主席叫什么？", ("主席",)),
+    ("这条消息是哪位记者写的？", ("记者",)),
+    ("揭牌时有哪几位区政协副主席到场？", ("副主席",)),
+    ("和区政协主席一起揭牌的是谁？", ()),  # the chairman is mentioned, not asked for
+    ("Who is the chairman of the Gaomi CPPCC?", ("主席",)),
+    ("哪个区建立了知情明政工作站？", ()),
+])
+def test_the_post_a_who_question_asks_about(index, question, posts):
+    from cppcc_qa.query import analyse
+
+    assert analyse(question, index).posts == posts
+
+
+def test_a_name_right_after_the_post_asked_about():
+    from cppcc_qa.evidence import names_post
+
+    assert names_post("咸宁市政协副主席黄文,县政协主席吴柏林等参加活动。", ("主席",))
+    assert names_post("本报讯（记者陈雪）", ("记者",))
+    assert not names_post("召开主席会议14次", ("主席",))
+    assert not names_post("县政协主席吴柏林等参加活动。", ("记者",))

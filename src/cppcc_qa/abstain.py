@@ -70,7 +70,7 @@ _WHO_HOLDS = re.compile(
     rf"|\bname of (?:the |its |their )?(?:[\w'-]+ ){{0,3}}?{_ROLE_EN}s?\b|\b{_ROLE_EN}'s name\b"
     rf"|{_ROLE_ZH}\w{{0,2}}是谁|谁是\w{{0,8}}{_ROLE_ZH}|{_ROLE_ZH}(?:的)?(?:名字|姓名)|{_ROLE_ZH}叫什么", re.I)
 # The hundred most common Chinese surnames (hand-written: no package here ships a surname list).
-_SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
+SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
                       "蔡余杜叶程苏魏吕丁任沈"
                       "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤习")
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|年初|年底|年末|上半年|下半年")
@@ -178,7 +178,7 @@ def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequen
     _jieba()
     words = list(pseg.cut(text))
     for i, p in enumerate(words):
-        if not p.flag.startswith("nr") or p.word[0] not in _SURNAMES:
+        if not p.flag.startswith("nr") or p.word[0] not in SURNAMES:
             continue
         name = p.word
         if len(name) == 1 and i + 1 < len(words) and 1 <= len(words[i + 1].word) <= 2 \

@@ -86,7 +86,7 @@ def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Uni
             break
         if any(u.start < c.end and c.start < u.end and u.passage.source == c.passage.source for c in chosen):
             continue
-        if u.lex < 0.85 * best.lex or u.heading:
+        if u.lex < (tuning.keep_lex_which if grouped else 0.85) * best.lex or u.heading:
             continue
         if grouped:
             if u.passage.place in places:

@@ -15,7 +15,7 @@ from .query import Query
 from .records import Citation, Fact, Passage
 from .settings import TUNING, Tuning
 from .store import Index
-from .textnorm import clause_spans, fold, repair, squeeze
+from .textnorm import CJK, clause_spans, fold, repair, squeeze
 
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年末|年初|上半年|下半年")
 _ANAPHOR = re.compile(r"^\W*(?:该|此|这|其|上述|以上|前述)")
@@ -71,6 +71,19 @@ def relevance(index: Index, query: Query, label: str, clause: str, place: str = 
         elif g & clause_tokens:
             score += w
     return score / (2 * total)
+
+
+def names_post(text: str, posts: tuple[str, ...]) -> bool:
+    """Whether ``text`` (folded, squeezed) writes a person's name right after one of ``posts``: 县政协主席吴柏林,
+    （记者陈雪）, 副主席金玲珊、王翌炜."""
+    from .abstain import SURNAMES
+
+    for post in posts:
+        for m in re.finditer(re.escape(post), text):
+            after = text[m.end() : m.end() + 3].lstrip("：:（(")
+            if len(after) >= 2 and after[0] in SURNAMES and CJK.fullmatch(after[1]):
+                return True
+    return False
 
 
 def citation_for(marker: int, index: Index, passage: Passage, start: int, end: int) -> Citation:
@@ -145,6 +158,8 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             if query.intent.who and not query.intent.how_many and (
                     role == "speaker" or has_type("person", squeeze(text), article.reporters, [article.place])):
                 score += tuning.type_bonus
+            if query.intent.who and query.posts and names_post(squeeze(text), query.posts):
+                score += tuning.type_bonus  # the name of the very post asked about
             units.append(Unit(p, rank, s, e, score, lex, article_cover[p.article_id], hit, figure, heading))
     return _break_ties(query, sorted(units, key=lambda u: (-u.score, u.rank, u.start)), index)
 

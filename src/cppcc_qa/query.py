@@ -33,8 +33,21 @@ _HOW_MANY = re.compile(r"多少|(?<!哪)几(?!乎|月|号|日|点|时|年|天)|\
                        r"\bwhat (?:(?:is|was|were|are) the )?(?:share|percentage|rate|proportion|target|total|amount|"
                        r"value|size|figure|growth)\b|比例|比率|率是|增长目标|目标是", re.I)
 _POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
+# Posts a who-question may name (folded): its answer is the name written right after one ("县政协主席吴柏林").
+POSTS = ("执行主席", "副主席", "主席", "秘书长", "副书记", "书记", "副市长", "市长", "副县长", "县长", "区长", "旗长",
+         "镇长", "省长", "总理", "副主任", "主任", "部长", "局长", "会长", "院长", "校长", "记者", "通讯员", "编辑",
+         "主持人", "负责人", "主委")
+_POST_ALT = "|".join(sorted(POSTS, key=len, reverse=True))
+_POST_ASKED_ZH = re.compile(rf"({_POST_ALT})的?(?:是谁|叫什么|姓名|名字|是哪[一几]?位)|"
+                            rf"(?:哪[一几]?位|谁是)[^，,。？?；;]{{0,8}}?({_POST_ALT})")
+_POST_ASKED_EN = re.compile(r"\b(?:who (?:is|was|are|were)|name of|which|what) (?:the |its |their |a )?"
+                            r"(?:[\w'-]+ ){0,3}?(reporter|journalist|correspondent|photographer|"
+                            r"chair(?:man|woman|person)?|mayor|secretary|director|editor|head|leader|governor|premier|president|minister|host)s?\b",
+                            re.I)
 _WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|{_POST}.{{0,3}}(?:叫什么|有哪些|是哪|姓名|名字)|"
                   r"\bwho\b|\bwhom\b|\bwhose\b|"
+                  r"\b(?:which|what) (?:[\w-]+ )?(?:reporter|journalist|correspondent|photographer|official|leader|"
+                  r"chair(?:man|woman|person)?|mayor|secretary|director|editor|person|people)s?\b|"
                   r"\bname of\b|\bwhat is (?:his|her|the) name\b", re.I)
 _WHEN = re.compile(r"^\W*when\b|\b(?:by|until|since|from|as of) when\b|\b(?:which|what) (?:year|date|day|month)\b|"
                    r"\bon what date\b|什么时候|何时|哪一?年|几月|哪一?天|"
@@ -116,6 +129,7 @@ class Query:
     groups: tuple[tuple[frozenset[str], float], ...]  # interchangeable corpus tokens per term, with an IDF weight
     english: tuple[str, ...] = field(default=())  # English content words
     terms: tuple[tuple[str, str], ...] = field(default=())  # (English phrase, the reports' term it names)
+    posts: tuple[str, ...] = field(default=())  # a who-question's posts (主席, 记者), from its terms in either language
 
 
 def _section_number(text: str) -> int | None:
@@ -272,8 +286,22 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
     if len(tokens) > MAX_TOKENS:  # a long question: its rarest words decide, and the work per question stays bounded
         tokens = sorted(tokens, key=lambda tw: -tw[1] * index.idf(tw[0]))[:MAX_TOKENS]
         groups = sorted(groups, key=lambda g: -g[1])[:MAX_GROUPS]
+    intent = intent_of(text, places, years)
     return Query(
         question=cleaned, text=text, folded=folded, lang="zh" if zh else "en", places=places, years=years,
-        intent=intent_of(text, places, years), tokens=tuple(tokens), groups=tuple(groups),
+        intent=intent, tokens=tuple(tokens), groups=tuple(groups),
         english=() if zh else tuple(english_words(text)), terms=tuple(named),
+        posts=posts_asked(text, folded, zh, index) if intent.who else (),
     )
+
+
+def posts_asked(text: str, folded: str, zh: bool, index: Index) -> tuple[str, ...]:
+    """The post whose holder a who-question asks for ("县政协主席叫什么", "哪位记者", "which reporter"), not a post
+    it only mentions ("和主席一起揭牌的是谁"); in English through the dictionary (reporter -> 记者)."""
+    if zh:
+        found = {m.group(1) or m.group(2) for m in _POST_ASKED_ZH.finditer(folded)}
+    else:
+        words = [m.group(1) for m in _POST_ASKED_EN.finditer(text)]
+        found = {post for zh_word, _ in index.lexicon.expand(" ".join(words)) for post in POSTS
+                 if zh_word.endswith(post)} if words else set()
+    return tuple(sorted(found, key=len, reverse=True))

@@ -113,6 +113,7 @@ class Tuning:
     # Composition: which clauses are cited after the best one.
     keep_ratio: float = 0.85  # a further clause must score this share of the best one
     keep_ratio_which: float = 0.75
+    keep_lex_which: float = 0.85  # ... and hold this share of the best one's question terms
     max_citations: int = 2
     max_citations_which: int = 6
 
