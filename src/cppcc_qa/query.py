@@ -42,7 +42,8 @@ _POST_ASKED_ZH = re.compile(rf"({_POST_ALT})的?(?:是谁|叫什么|姓名|名�
                             rf"(?:哪[一几]?位|谁是)[^，,。？?；;]{{0,8}}?({_POST_ALT})")
 _POST_ASKED_EN = re.compile(r"\b(?:who (?:is|was|are|were)|name of|which|what) (?:the |its |their |a )?"
                             r"(?:[\w'-]+ ){0,3}?(reporter|journalist|correspondent|photographer|"
-                            r"chair(?:man|woman|person)?|mayor|secretary|director|editor|head|leader|governor|premier|president|minister|host)s?\b",
+                            r"chair(?:man|woman|person)?|mayor|secretary|director|editor|head|leader|governor|"
+                            r"premier|president|minister|host)s?\b",
                             re.I)
 _WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|{_POST}.{{0,3}}(?:叫什么|有哪些|是哪|姓名|名字)|"
                   r"\bwho\b|\bwhom\b|\bwhose\b|"
@@ -129,7 +130,7 @@ class Query:
     groups: tuple[tuple[frozenset[str], float], ...]  # interchangeable corpus tokens per term, with an IDF weight
     english: tuple[str, ...] = field(default=())  # English content words
     terms: tuple[tuple[str, str], ...] = field(default=())  # (English phrase, the reports' term it names)
-    posts: tuple[str, ...] = field(default=())  # a who-question's posts (主席, 记者), from its terms in either language
+    posts: tuple[str, ...] = field(default=())  # the post a who-question asks the holder of (主席, 记者)
 
 
 def _section_number(text: str) -> int | None:

@@ -122,6 +122,11 @@ class Where:
     paragraph: int  # 1-based, within the innermost section when there is one, else within the article; 0: title block
     locator: str | None = None  # PDF page / Word paragraph / HTML block of the original file
 
+    def flat(self) -> dict[str, Any]:
+        """The fields a citation or quote shows at its top level in JSON."""
+        return {"place": self.place, "title": self.title, "section_path": list(self.section_path),
+                "paragraph": self.paragraph}
+
 
 @dataclass(frozen=True, kw_only=True)
 class Article(Span):
@@ -245,12 +250,7 @@ class Citation(Span):
         return self.where.locator
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["place"] = self.where.place
-        out["title"] = self.where.title
-        out["section_path"] = list(self.where.section_path)
-        out["paragraph"] = self.where.paragraph
-        return out
+        return {**asdict(self), **self.where.flat()}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -391,13 +391,7 @@ class Quote(Span):
         return self.where.place
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["place"] = self.where.place
-        out["title"] = self.where.title
-        out["section_path"] = list(self.where.section_path)
-        out["paragraph"] = self.where.paragraph
-        out["location"] = self.where.locator
-        return out
+        return {**asdict(self), **self.where.flat(), "location": self.where.locator}
 
 
 @dataclass(frozen=True)
