@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Check the QA evaluation sets in this folder against the documents.
 
-Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl (single questions)
-and compare-tune.jsonl, compare-heldout.jsonl (comparison questions).
-heldout2.jsonl is a second held-out set written blind; it gets every per-question
-check but is not counted in the coverage and split totals of tune + heldout.
+Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl
+(single questions) and compare-tune.jsonl, compare-heldout.jsonl (comparison
+questions). heldout2.jsonl and heldout3.jsonl are further held-out sets written
+blind; they get every per-question check but are not counted in the coverage
+and split totals of tune + heldout.
 
 Documents:
   --real-dev DIR  (or env QA_REAL_DEV): folder holding corpus/, sources.tsv,
@@ -185,7 +186,7 @@ def main():
     # ---------- single questions ----------
     single = {}
     seen_q = {}
-    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl"):
+    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         single[name] = rows
         for n, d in enumerate(rows, 1):
