@@ -301,3 +301,30 @@ def test_facts_csv_through_the_real_cli(fixture_index):
         assert float(r["value"]) > 0 and r["unit"]
     assert ("乐陵市", "246.0", "件") in {(r["place"], r["value"], r["unit"]) for r in rows}
     assert ("沂水县", "208.0", "件") in {(r["place"], r["value"], r["unit"]) for r in rows}
+
+
+def test_a_figure_answers_a_question_only_in_a_matching_measure():
+    from cppcc_qa.facts import answers_measure, states_measure
+
+    assert answers_measure("个", "处") and answers_measure("名", "万人次") and answers_measure("元", "亿元")
+    assert answers_measure("件", "条") and answers_measure("个", "个百分点")
+    assert not answers_measure("个", "份")  # 多少个工作室 is not answered by 200份
+    assert not answers_measure("名", "件") and not answers_measure("元", "家")
+    assert answers_measure("", "份") and answers_measure("座", "份") is False
+    assert answers_measure("公里", "份")  # a measure word without a rule accepts any figure
+    assert states_measure("对48名履职成绩靠后的委员进行约谈", "人")
+    assert not states_measure("发放的200份现场调查问卷", "个")
+
+
+@pytest.mark.parametrize(("question", "measure"), [
+    ("天桥区一共建成了多少个政协委员商量工作室？", "个"),
+    ("临朐县约谈了多少名委员？", "名"),
+    ("How many CPPCC members attended the session?", "人"),
+    ("How much did the new park cost?", "元"),
+    ("How much did grain output rise?", ""),
+    ("哪个区建立了知情明政工作站？", ""),
+])
+def test_the_measure_a_how_many_question_counts_with(index, question, measure):
+    from cppcc_qa.query import analyse
+
+    assert analyse(question, index).measure == measure

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .facts import answers_measure, states_measure
 from .places import base_name
 from .query import Query
 from .records import Citation, Fact, Passage
@@ -149,8 +150,10 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
                 score -= tuning.heading_penalty
             figure = 0.0
             if query.intent.how_many:
-                facts = [f for f in figures.get((p.source, s), ())]
+                facts = [f for f in figures.get((p.source, s), ()) if answers_measure(query.measure, f.unit)]
                 figure = max((relevance(index, query, fold(f.label), text, article.place) for f in facts), default=0.0)
+                if not facts and query.measure and states_measure(text, query.measure):
+                    figure = relevance(index, query, "", text, article.place)  # a figure whose label was not found
                 score += tuning.figure_bonus * figure
             role = _role_at(index, p.article_id, s)
             if query.intent.when and (_DATE.search(text) or role == "occasion"):

@@ -24,6 +24,35 @@ UNITS = ("个百分点", "百分点", "人次", "万人次", "批次", "场次",
          "人", "篇", "项", "期",
          "处", "所", "座", "户", "笔", "份", "部", "支", "批", "组", "倍", "%")
 _ZH_NUM = "零一二三四五六七八九十百千万两〇"
+
+# Which units can answer a question that counts with a given measure word (多少个 / 几名 / 多少件 …); a measure word
+# not listed here accepts any unit. Hand-written from Chinese usage: no package maps classifiers to each other.
+_PEOPLE = frozenset("人名位") | {"人次"}
+_THINGS = frozenset("个处家座所项支部台套张种批组户")
+_WRITINGS = frozenset("件条篇份期项")
+_EVENTS = frozenset("场次期") | {"场次", "批次", "家次"}
+_MONEY = frozenset({"元", "美元"})
+MEASURES: dict[str, frozenset[str]] = {
+    **dict.fromkeys(_PEOPLE, _PEOPLE),
+    "个": _THINGS | frozenset("件条场次"),
+    **dict.fromkeys("家处所座户", _THINGS),
+    **dict.fromkeys("件条项", _WRITINGS | {"个"}),
+    **dict.fromkeys("篇份期", _WRITINGS),
+    **dict.fromkeys(("场", "次", "场次"), _EVENTS | {"个"}),
+    **dict.fromkeys(_MONEY | {"万元", "亿元"}, _MONEY),
+}
+
+
+def answers_measure(asked: str, unit: str) -> bool:
+    """Whether a figure in ``unit`` can answer a question counting with the measure word ``asked``: 多少个工作室 is
+    not answered by 200份, 多少名委员 not by 60件. Magnitudes are ignored (万人 counts people, 亿元 money)."""
+    allowed = MEASURES.get(asked)
+    if allowed is None or not unit:
+        return True
+    base = unit[1:] if len(unit) > 1 and unit[0] in "万亿千百" else unit
+    return base in allowed or unit in allowed or unit.startswith(asked)  # 多少个百分点: 个百分点
+
+
 _QUANTITY = re.compile(
     rf"(?P<pre>近|约|超过|逾|达|达到|不少于|不低于|不超过|低于|高于)?"
     rf"(?P<num>\d+(?:\.\d+)?(?:万(?=亿)|亿(?!元))?|[{_ZH_NUM}]{{1,8}})"
@@ -138,6 +167,12 @@ def _not_a_count(folded: str, m: re.Match[str]) -> bool:
     if m.group("unit") == "次" and (before == "届" or re.match(r"(?:全体)?(?:会议|全会|常委会|主席会)", after)):
         return True
     return m.group("num") in ("一", "两", "半")
+
+
+def states_measure(folded: str, asked: str) -> bool:
+    """Whether a clause states a count in a unit that answers the measure word ``asked`` (labelled or not)."""
+    return any(answers_measure(asked, m.group("unit")) and not _not_a_count(folded, m)
+               for m in _QUANTITY.finditer(folded))
 
 
 def extract_facts(article: Article, raw: str, folded: str, start_id: int = 1) -> list[Fact]:

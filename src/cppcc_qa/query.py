@@ -131,6 +131,7 @@ class Query:
     english: tuple[str, ...] = field(default=())  # English content words
     terms: tuple[tuple[str, str], ...] = field(default=())  # (English phrase, the reports' term it names)
     posts: tuple[str, ...] = field(default=())  # the post a who-question asks the holder of (主席, 记者)
+    measure: str = ""  # the measure word a how-many question counts with (多少个 -> 个, "how many members" -> 人)
 
 
 def _section_number(text: str) -> int | None:
@@ -293,7 +294,36 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
         intent=intent, tokens=tuple(tokens), groups=tuple(groups),
         english=() if zh else tuple(english_words(text)), terms=tuple(named),
         posts=posts_asked(text, folded, zh, index) if intent.who else (),
+        measure=_measure(text, folded, zh) if intent.how_many else "",
     )
+
+
+_MEASURE_ASKED = re.compile(r"(?:多少|几)(人次|场次|万元|亿元|[个名人位件场次篇份期条家处座所项户元])")
+# English count nouns and the measure word a Chinese report counts them with (hand-written: a dictionary gives
+# translations, not classifiers).
+_EN_MEASURES = {
+    "人": "people persons members participants residents villagers visitors attendees students volunteers staff "
+          "workers experts deputies delegates representatives officials entrepreneurs farmers households",
+    "家": "companies enterprises firms businesses",
+    "件": "proposals motions suggestions",
+    "元": "money investment funding funds budget cost costs yuan",
+}  # events ("sessions", "activities") and writings ("reports") are left out: reports count them in many ways
+_EN_MEASURE = {word: zh for zh, words in _EN_MEASURES.items() for word in words.split()}
+_HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
+_MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|budget|fund\w*|yuan)\b", re.I)
+
+
+def _measure(text: str, folded: str, zh: bool) -> str:
+    """The measure word a how-many question counts with: 多少个 -> 个; "how many members" -> 人."""
+    if zh:
+        m = _MEASURE_ASKED.search(folded)
+        return m.group(1) if m else ""
+    m = _HOW_MANY_EN.search(text)
+    if not m:
+        return ""
+    if m.group(1).lower() == "much":
+        return "元" if _MONEY_EN.search(text) else ""
+    return next((_EN_MEASURE[w.lower()] for w in m.group(2).split() if w.lower() in _EN_MEASURE), "")
 
 
 def posts_asked(text: str, folded: str, zh: bool, index: Index) -> tuple[str, ...]:
