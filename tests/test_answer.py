@@ -118,9 +118,14 @@ def test_english_question_gets_english_frame_and_chinese_quotes(kw):
 
 
 def test_follow_up_asks_the_same_about_another_place(kw):
-    a = answer("那昌乐县呢？", history=["青州市设立了几处知情明政工作站？"], **kw)
+    a = answer("那昌乐县呢？", history=["青州市的知情明政工作站做些什么？"], **kw)
     assert "昌乐县" in a.asked and "知情明政工作站" in a.asked
     assert a.found and a.citations[0].place == "昌乐县" and "知情明政工作站" in a.citations[0].quote
+    # 昌乐县 set up a station but never says how many: a count is refused, the station's clause shown as closest.
+    a = answer("那昌乐县呢？", history=["青州市设立了几处知情明政工作站？"], **kw)
+    assert "昌乐县" in a.asked and "知情明政工作站" in a.asked
+    assert not a.found and "数字" in a.text
+    assert a.passages[0].place == "昌乐县" and "知情明政工作站" in a.passages[0].text
 
 
 def test_comparison_questions_get_a_cited_table(kw, index):
