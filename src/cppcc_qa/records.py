@@ -224,21 +224,17 @@ class Passage(Span):
         return asdict(self)
 
 
-@dataclass(frozen=True, kw_only=True)
-class Citation(Span):
-    """One numbered source of an answer: the quoted words and exactly where they stand."""
+class Located:
+    """Where a citation or quote stands, read from its ``where``."""
 
-    marker: int
-    quote: str  # the source's words at [start, end), line breaks removed
     where: Where
-    passage: Passage | None = None
 
     @property
     def place(self) -> str:
         return self.where.place
 
     @property
-    def district(self) -> str:
+    def district(self) -> str:  # the 0.1 name of ``place``
         return self.where.place
 
     @property
@@ -248,6 +244,16 @@ class Citation(Span):
     @property
     def location(self) -> str | None:
         return self.where.locator
+
+
+@dataclass(frozen=True, kw_only=True)
+class Citation(Span, Located):
+    """One numbered source of an answer: the quoted words and exactly where they stand."""
+
+    marker: int
+    quote: str  # the source's words at [start, end), line breaks removed
+    where: Where
+    passage: Passage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), **self.where.flat()}
@@ -371,7 +377,7 @@ def _passage(d: Mapping[str, Any] | None) -> Passage | None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Quote(Span):
+class Quote(Span, Located):
     """One occurrence of a phrase (``exact``) or, failing that, a near clause (``exact=False``)."""
 
     exact: bool
@@ -381,14 +387,6 @@ class Quote(Span):
     after: str
     citation: str  # ready to paste
     similarity: float = 1.0
-
-    @property
-    def place(self) -> str:
-        return self.where.place
-
-    @property
-    def district(self) -> str:
-        return self.where.place
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), **self.where.flat(), "location": self.where.locator}
