@@ -140,7 +140,7 @@ def test_first_run_and_stale_index_messages(tmp_path, corpus_copy):
     idx = tmp_path / "idx"
     out = run("ask", "知情明政工作站", *where(idx, corpus_copy))
     assert out.returncode == 0
-    assert f"Building the index of {corpus_copy} in {idx} (first run)…" in out.stderr
+    assert f"Building the index of the reports in {corpus_copy}/ into {idx}/ (first run)…" in out.stderr
     assert "WARNING" not in out.stderr and "needs a rebuild" not in out.stderr
     more = "寿光市：建设菜乡议事厅\n\n本报讯（通讯员 李明）寿光市政协设立12个菜乡议事厅。\n"
     (corpus_copy / "more.txt").write_text(more, encoding="utf-8")

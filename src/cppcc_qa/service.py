@@ -41,7 +41,7 @@ def _ensure_built(config: Config, spec: str, progress: bool) -> None:
     if exists:
         log.warning("The index in %s is out of date (%s); rebuilding it…", config.index, "; ".join(reasons))
     else:
-        log.warning("Building the index of %s in %s (first run)…", config.corpus, config.index)
+        log.warning("Building the index of the reports in %s/ into %s/ (first run)…", config.corpus, config.index)
     try:
         build_index(config, progress=progress)
     except CppccQaError as err:

@@ -907,7 +907,8 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: list[
     from .service import open_index
 
     creds = parse_auth(auth)
-    print(f"Opening the index {config.index} (built from {config.corpus} first if missing or out of date)…",
+    print(f"Opening the index in {config.index}/ (built from the reports in {config.corpus}/ first if missing or "
+          "out of date)…",
           file=sys.stderr, flush=True)
     index = open_index(config=config, progress=sys.stderr.isatty())
     print(f"Index {index.version}: {len(index.articles)} articles from {len(index.manifest.sources)} file(s). "
