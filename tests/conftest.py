@@ -16,6 +16,13 @@ EXTRA_SET = ROOT / "eval" / "extra.jsonl"  # our own questions, written from the
 CALIB_SET = ROOT / "eval" / "calib.jsonl"  # our own; the abstention rules were tuned on it
 HOLDOUT_SET = ROOT / "eval" / "holdout.jsonl"  # our own; measured once the rules were set
 SHORT_SET = ROOT / "eval" / "short.jsonl"  # our own: short, loosely worded English questions
+# The fixture documents, by layout
+REPORT = "standing-committee-report.txt"
+PROPOSALS = "proposal-work-report.txt"
+TRADITIONAL = "traditional-news.txt"
+PORTAL = "portal-page.txt"
+FOLDER = "阳朔县/committee-notice.txt"
+SIDECAR = "sidecar-item.txt"
 RAW = (CORPUS / "2025-weifang-cppcc-highlights.txt").read_text(encoding="utf-8")
 
 SECOND_CITY = """2024年各县市区政协工作亮点

@@ -20,14 +20,19 @@ from cppcc_qa.records import Article, Document
 from cppcc_qa.sources import read_corpus
 from cppcc_qa.textnorm import Squeezed, fold, squeeze
 
-from conftest import CORPUS, FIXTURES, SECOND_CITY, config_for
+from conftest import (
+    CORPUS,
+    FIXTURES,
+    FOLDER,
+    PORTAL,
+    PROPOSALS,
+    REPORT,
+    SECOND_CITY,
+    SIDECAR,
+    TRADITIONAL,
+    config_for,
+)
 
-REPORT = "standing-committee-report.txt"
-PROPOSALS = "proposal-work-report.txt"
-TRADITIONAL = "traditional-news.txt"
-PORTAL = "portal-page.txt"
-FOLDER = "阳朔县/committee-notice.txt"
-SIDECAR = "sidecar-item.txt"
 SHIPPED = "2025-weifang-cppcc-highlights.txt"
 
 LAYOUTS = {REPORT: "report", PROPOSALS: "report", TRADITIONAL: "news", PORTAL: "news", FOLDER: "news",

@@ -17,14 +17,7 @@ from cppcc_qa.build import catalog, read_articles
 from cppcc_qa.records import DocMeta
 from cppcc_qa.sources import read_sidecar
 
-from conftest import FIXTURES, ROOT, config_for
-
-REPORT = "standing-committee-report.txt"
-PROPOSALS = "proposal-work-report.txt"
-TRADITIONAL = "traditional-news.txt"
-PORTAL = "portal-page.txt"
-FOLDER = "阳朔县/committee-notice.txt"
-SIDECAR = "sidecar-item.txt"
+from conftest import FIXTURES, FOLDER, PORTAL, PROPOSALS, REPORT, ROOT, SIDECAR, TRADITIONAL, config_for
 
 # source -> every metadata field, and a word that the origin of the year must hold
 EXPECTED: dict[str, dict[str, object]] = {

@@ -51,14 +51,16 @@ def section_text(path: Sequence[str]) -> str:
 
 def where_text(w: Where, source: str, start: int, end: int) -> str:
     """``青州市 · 发挥委员主体作用… · 二、… › （三）… · 第4段 · PDF 第3页 · report.txt:2027-2100``."""
-    parts = [w.place, w.title]
-    if w.section_path:
-        parts.append(section_text(w.section_path))
+    return " · ".join(p for p in [w.place, w.title, *_position(w, source, start, end)] if p)
+
+
+def _position(w: Where, source: str, start: int, end: int) -> list[str]:
+    """Section path (if any), paragraph, the original file's locator (if any) and offsets, in citation order."""
+    parts = [section_text(w.section_path)] if w.section_path else []
     parts.append(paragraph_label(w.paragraph))
     if w.locator:
         parts.append(w.locator)
-    parts.append(f"{source}:{start}-{end}")
-    return " · ".join(p for p in parts if p)
+    return [*parts, f"{source}:{start}-{end}"]
 
 
 def paragraph_label(number: int) -> str:
@@ -71,15 +73,7 @@ def citation_line(marker: int, w: Where, source: str, start: int, end: int) -> s
 
 def quote_citation(text: str, w: Where, source: str, start: int, end: int) -> str:
     """A line to paste into a story: the exact words, then the document, place, section, paragraph and offsets."""
-    inner = [w.place]
-    if w.year:
-        inner.append(f"{w.year}年")
-    if w.section_path:
-        inner.append(section_text(w.section_path))
-    inner.append(paragraph_label(w.paragraph))
-    if w.locator:
-        inner.append(w.locator)
-    inner.append(f"{source}:{start}-{end}")
+    inner = [w.place, *([f"{w.year}年"] if w.year else []), *_position(w, source, start, end)]
     return f"“{text}”——《{w.title}》（{'，'.join(inner)}）"
 
 
