@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Check the QA evaluation sets in this folder against the documents.
 
-Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl
-(single questions) and compare-tune.jsonl, compare-heldout.jsonl (comparison
-questions). heldout2.jsonl and heldout3.jsonl are further held-out sets written
+Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl,
+heldout4.jsonl (single questions) and compare-tune.jsonl, compare-heldout.jsonl,
+compare-heldout2.jsonl (comparison questions). heldout2.jsonl, heldout3.jsonl,
+heldout4.jsonl and compare-heldout2.jsonl are further held-out sets written
 blind; they get every per-question check but are not counted in the coverage
 and split totals of tune + heldout.
 
@@ -186,7 +187,8 @@ def main():
     # ---------- single questions ----------
     single = {}
     seen_q = {}
-    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl"):
+    for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
+                 "heldout4.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         single[name] = rows
         for n, d in enumerate(rows, 1):
@@ -294,7 +296,7 @@ def main():
         return out
 
     compare = {}
-    for name in ("compare-tune.jsonl", "compare-heldout.jsonl"):
+    for name in ("compare-tune.jsonl", "compare-heldout.jsonl", "compare-heldout2.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         compare[name] = rows
         for n, d in enumerate(rows, 1):
