@@ -105,6 +105,39 @@ def test_who_holds_a_post_needs_a_name_in_the_evidence(kw):
     assert a.found and any("驻社区书记担任副店长" in c.quote for c in a.citations)
 
 
+def test_who_holds_a_post_is_the_name_written_after_that_post(fixture_index):
+    a = answer("沂水县政协主席是谁？", index=fixture_index)
+    assert a.found and "秦望舒" in a.citations[0].quote and a.citations[0].place == "沂水县"
+    # 乐陵市's report is given by a vice-chairman: he is not the chairman asked about.
+    assert not answer("乐陵市政协主席是谁？", index=fixture_index).found
+    assert answer("乐陵市政协副主席是谁？", index=fixture_index).found
+    # A name after the post in another place's document does not answer for this place.
+    assert not answer("阳朔县政协主席是谁？", index=fixture_index).found
+
+
+def test_names_post_reads_names_after_the_post():
+    from cppcc_qa.evidence import names_post
+
+    assert names_post("旗人大常委会主任佟格日乐、政协主席辛耀雄等处级以上领导", ("主席",))  # 辛: a rarer surname
+    assert names_post("县政协主席吴柏林主持会议", ("主席",)) and names_post("（记者陈雪）", ("记者",))
+    assert not names_post("上海市市长龚正", ("主席",))  # another post
+    assert not names_post("区政协副主席欧阳华出席", ("主席",)) and not names_post("副主席金玲珊、王翌炜", ("主席",))
+    assert names_post("副主席金玲珊、王翌炜", ("副主席",))
+    assert not names_post("市政协副主席主持，", ("主席",))
+
+
+@pytest.mark.parametrize(("question", "heading", "parent"), [
+    ("沂水县政协报告民主监督部分的第（二）项讲什么？", "（二）做好社情民意信息工作", "二、坚持民主监督，助推重点工作落实"),
+    ("沂水县政协报告协商议政部分的第（二）项讲什么？", "（二）扎实开展视察调研", "一、坚持协商于决策之前，议政建言更加务实"),
+    ("What is item (1) of the democratic supervision part of the Yishui report about?", "（一）创新提案办理监督",
+     "二、坚持民主监督，助推重点工作落实"),
+])
+def test_a_list_item_question_gets_that_item_of_the_part_it_names(fixture_index, question, heading, parent):
+    a = answer(question, index=fixture_index)
+    assert a.found and a.citations[0].quote.strip() == heading
+    assert parent in a.citations[0].where.section_path
+
+
 def test_which_question_lists_each_place_once(kw):
     a = answer("哪些地方设立了社情民意信息工作室？", **kw)
     places = [c.place for c in a.citations]

@@ -63,6 +63,23 @@ def test_which_section_is_asked_for(question, number):
     assert intent_of(question, (), ()).section == number
 
 
+@pytest.mark.parametrize(("question", "number"), [
+    ("民主监督部分的第（二）项讲什么？", 2), ("重点工作的第八项是什么内容", 8), ("What is item (8) about?", 8),
+    ("What does item five of the plan deal with?", 5), ("What is task number six on the list?", 6),
+    ("What does the tenth item focus on?", 10), ("What is task (7) among the main tasks?", 7),
+])
+def test_which_list_item_is_asked_for(question, number):
+    intent = intent_of(question, (), ())
+    assert intent.item == number and intent.section is None and intent.asks_section
+
+
+@pytest.mark.parametrize("question", [
+    "How many proposals were filed (2011)?", "（2009年报告）新增贷款多少？", "Which item of the budget grew most, 5 or 6?",
+])
+def test_a_number_in_brackets_is_not_an_item(question):
+    assert intent_of(question, (), ()).item is None
+
+
 def test_a_question_is_analysed_against_the_index(index):
     q = analyse("which district built a knowledge station", index)
     assert q.lang == "en" and q.places == ()

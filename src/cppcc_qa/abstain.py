@@ -190,6 +190,14 @@ def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequen
     return False
 
 
+def tagged_words(text: str) -> list[tuple[str, str]]:
+    """``text`` cut into words with their part-of-speech tags (jieba)."""
+    import jieba.posseg as pseg
+
+    _jieba()
+    return [(p.word, p.flag) for p in pseg.cut(text)]
+
+
 def _part_of_place(name: str, text: str) -> bool:
     """Whether ``name`` is part of a place name in ``text`` (吴起 of 吴起县 reads like a person)."""
     from .places import find_places

@@ -8,13 +8,14 @@ import os
 import re
 
 from .abstain import check_terms, expected_type, has_type
-from .evidence import Unit, citation_for, score_units
+from .evidence import Unit, citation_for, names_post, score_units
 from .query import Query, analyse, check_k
 from .records import Answer, Passage
 from .render import message, quoted_terms
-from .search import resolve_places, resolve_years, search
+from .search import asked_sections, resolve_places, resolve_years, search
 from .settings import TUNING, Config, Tuning
 from .store import Index
+from .textnorm import fold, squeeze
 
 _MULTI_ASK = re.compile(r"多少|几[个件条场次家名人篇项期处所座户笔批位]|哪[些几个]|谁|什么|何时|哪天|哪一?年|"
                         r"\bhow (?:many|much)\b|\bwhich\b|\bwho\b|\bwhat\b|\bwhen\b|\bwhere\b", re.I)
@@ -46,7 +47,7 @@ def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], ki
 def _weak(query: Query, units: list[Unit], passages: list[Passage], tuning: Tuning) -> bool:
     if not units:
         return True
-    if query.intent.section is not None and any(u.heading for u in units):
+    if query.intent.asks_section and any(u.heading for u in units):
         return False  # "what is part 3 about": the heading is the answer, whatever words the question uses
     best = units[0]
     if query.lang == "zh":
@@ -60,10 +61,14 @@ _ABOUT_REPORT = re.compile(r"报告|\breport\b", re.I)
 
 def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
     """Whether a clause holds the kind of answer asked for; "which year's report…" is answered by the report's
-    own year."""
+    own year, "who is the chairman" by a name written after that post."""
     article = index.articles[u.passage.article_id]
     if kind == "date" and article.year and _ABOUT_REPORT.search(query.text):
         return True
+    if kind == "person" and query.posts:  # the holder of the very post asked about, in the place asked about
+        if query.places and fold(article.place) not in {fold(p) for p in query.places}:
+            return False
+        return names_post(squeeze(index.folded(u.passage.source)[u.start : u.end]), query.posts)
     return has_type(kind, index.text(u.passage.source)[u.start : u.end], article.reporters)
 
 
@@ -100,17 +105,11 @@ def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Uni
 
 
 def section_units(query: Query, units: list[Unit], index: Index) -> list[Unit]:
-    """For "what is section N about": that section's heading, then the headings of its parts."""
-    number = query.intent.section
-    for u in units:
-        if not u.heading:
-            continue
-        article = index.articles[u.passage.article_id]
-        levels = sorted({s.level for s in article.sections if s.level in (0, 1) and s.number})
-        top = [s for s in article.sections if levels and s.level == levels[-1] and s.number]
-        for n, sec in enumerate(top, 1):
-            if n == number and sec.start == u.start:
-                parts = [x for x in units if x.heading and x.passage.article_id == u.passage.article_id
+    """For "what is section N about" ("item (8)"): that section's heading, then the headings of its parts."""
+    for article, sec in asked_sections(index, query):
+        for u in units:
+            if u.heading and u.passage.article_id == article.id and u.start == sec.start:
+                parts = [x for x in units if x.heading and x.passage.article_id == article.id
                          and sec.start < x.start < sec.end]
                 return [u, *sorted(parts, key=lambda x: x.start)[:5]]
     return []
@@ -129,7 +128,7 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
         weak = True  # who holds a post, with no person named in the evidence; "when", with no date
     if unknown or weak:
         return _refusal(query, passages, unknown, kind)
-    picked = (section_units(query, units, index) if query.intent.section else []) or choose(query, units, tuning)
+    picked = (section_units(query, units, index) if query.intent.asks_section else []) or choose(query, units, tuning)
     citations = [citation_for(i, index, u.passage, u.start, u.end) for i, u in enumerate(picked, 1)]
     lines = [f"{c.where.place}：{c.quote}[{c.marker}]" for c in citations]
     return Answer(query.question, message("head", query.lang) + "\n" + "\n".join(lines), citations, True, query.lang,

@@ -7,6 +7,7 @@ person's name (who). Section headings and titles score low unless the question a
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -76,14 +77,27 @@ def relevance(index: Index, query: Query, label: str, clause: str, place: str = 
 
 def names_post(text: str, posts: tuple[str, ...]) -> bool:
     """Whether ``text`` (folded, squeezed) writes a person's name right after one of ``posts``: 县政协主席吴柏林,
-    （记者陈雪）, 副主席金玲珊、王翌炜."""
-    from .abstain import SURNAMES
+    （记者陈雪）, 副主席金玲珊、王翌炜, 政协主席辛耀雄. A deputy (副主席) does not hold the post asked about (主席).
+
+    A name is a common surname and one more character, or a word jieba tags as a name (rarer surnames)."""
+    from .abstain import SURNAMES, tagged_words
+
+    def deputy(at: int, post: str) -> bool:
+        return not post.startswith("副") and at > 0 and text[at - 1] == "副"
 
     for post in posts:
         for m in re.finditer(re.escape(post), text):
             after = text[m.end() : m.end() + 3].lstrip("：:（(")
-            if len(after) >= 2 and after[0] in SURNAMES and CJK.fullmatch(after[1]):
+            if len(after) >= 2 and after[0] in SURNAMES and CJK.fullmatch(after[1]) and not deputy(m.start(), post):
                 return True
+    if not any(post in text for post in posts):
+        return False
+    words = [(w, f) for w, f in tagged_words(text) if w not in "：:（("]
+    for (word, _), (name, flag) in itertools.pairwise(words):
+        held = next((p for p in posts if word.endswith(p)), None)
+        if held and flag.startswith("nr") and 2 <= len(name) <= 4 and not word.endswith("副" + held) \
+                and not (word == held and deputy(text.find(word + name), held)):
+            return True
     return False
 
 
@@ -146,7 +160,7 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             lex, hit = covered(query.groups, tokens | extra | inherited)
             score = tuning.clause_lex * lex + tuning.clause_passage * (p.score / top if top else 0.0)
             heading = any(hs <= s and e <= he + 1 for hs, he in headings)
-            if heading and query.intent.section is None:
+            if heading and not query.intent.asks_section:
                 score -= tuning.heading_penalty
             figure = 0.0
             if query.intent.how_many:

@@ -26,6 +26,12 @@ _EN_NUMBERS = {w: i for i, w in enumerate(
 _SECTION_ZH = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:部分|章|节|大部分|个部分)")
 _SECTION_EN = re.compile(r"\b(?:section|part|chapter)\s+(\d{1,2}|[a-z]+)\b()", re.I)
 _SECTION_AFTER = re.compile(r"()\b([a-z]+)\s+(?:section|part|chapter)\b", re.I)
+# A numbered item of a list inside a part ("（八）", "第八项", "item (8)", "task number six", "the tenth item").
+_ITEM_ZH = re.compile(r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[）)]|第([一二三四五六七八九十]{1,3}|\d{1,2})项")
+_ITEM_WORD = r"(?:item|task|priority|point|measure|area)s?"
+_ITEM_EN = (re.compile(rf"\b{_ITEM_WORD}\s+(?:number\s+|no\.?\s*)?\(?(\d{{1,2}}|[a-z]+)\)?", re.I),  # item five
+            re.compile(rf"\b([a-z]+)\s+{_ITEM_WORD}\b", re.I),  # the tenth item
+            re.compile(r"\((\d{1,2})\)"))  # (8)
 _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|哪|\bwhich\b|"
                     r"\bwhat (?:district|city|county|place|province|"
                     r"report)s?\b|\bwhere\b", re.I)
@@ -115,6 +121,12 @@ class Intent:
     when: bool = False
     compare: bool = False  # figures of several places or years, as a table
     section: int | None = None  # "第五部分讲什么": the number of the top-level section asked for
+    item: int | None = None  # "（八）讲什么", "item (8)": the number of a list item inside a part
+
+    @property
+    def asks_section(self) -> bool:
+        """Whether the question asks what a numbered part or item of a report is about."""
+        return self.section is not None or self.item is not None
 
 
 @dataclass(frozen=True)
@@ -134,19 +146,43 @@ class Query:
     measure: str = ""  # the measure word a how-many question counts with (多少个 -> 个, "how many members" -> 人)
 
 
+def zh_number(num: str) -> int | None:
+    if num.isdigit():
+        return int(num)
+    if num == "十":
+        return 10
+    if num.startswith("十"):
+        return 10 + _ZH_NUMERALS.get(num[1:], 0)
+    if num.endswith("十"):
+        return 10 * _ZH_NUMERALS.get(num[0], 1)
+    return _ZH_NUMERALS.get(num)
+
+
+_ASKS_WHAT_ABOUT = re.compile(r"什么|哪些|内容|主题|标题|讲|关于|涉及|\bwhat\b|\babout\b|\bcover|\bdeal|\bfocus|"
+                              r"\bconcern|\btitle|\bheading", re.I)
+
+
+def _item_number(text: str) -> int | None:
+    """The number of a list item the question asks about: "（八）讲什么", "第八项", "item (8)", "task six"."""
+    m = _ITEM_ZH.search(text)
+    if m:
+        return zh_number(m.group(1) or m.group(2))
+    for n, pattern in enumerate(_ITEM_EN):
+        for m in pattern.finditer(text):
+            word = m.group(1).lower()
+            if word.isdigit():
+                return int(word)
+            if word in _EN_ORDINALS:
+                return _EN_ORDINALS[word]
+            if word in _EN_NUMBERS and n == 0:
+                return _EN_NUMBERS[word]
+    return None
+
+
 def _section_number(text: str) -> int | None:
     m = _SECTION_ZH.search(text)
     if m:
-        num = m.group(1)
-        if num.isdigit():
-            return int(num)
-        if num == "十":
-            return 10
-        if num.startswith("十"):
-            return 10 + _ZH_NUMERALS.get(num[1:], 0)
-        if num.endswith("十"):
-            return 10 * _ZH_NUMERALS.get(num[0], 1)
-        return _ZH_NUMERALS.get(num)
+        return zh_number(m.group(1))
     matches = sorted(_SECTION_EN.finditer(text), key=lambda m: m.group(1) is None)  # "part two" before "does part"
     matches += [m for m in _SECTION_AFTER.finditer(text)]
     for m in matches:
@@ -166,7 +202,8 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
                                                                     or bool(_HOW_MANY.search(text))
                                                                     or bool(_NUMERIC_NOUN.search(text))))
     return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=bool(_WHO.search(text)),
-                  when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text))
+                  when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text),
+                  item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None)
 
 
 def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index,

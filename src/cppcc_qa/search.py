@@ -5,6 +5,7 @@ and sections a question names, and an optional cross-encoder. ``retrieve()`` is 
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -15,8 +16,8 @@ import numpy as np
 
 from .errors import InputError
 from .fusion import rrf
-from .query import Query, analyse, check_k
-from .records import Article, Passage
+from .query import Query, analyse, check_k, zh_number
+from .records import Article, Passage, Section
 from .settings import TUNING, Config, Tuning
 from .store import Index
 from .textnorm import fold
@@ -142,23 +143,50 @@ def lexical_scores(index: Index, tokens: Iterable[tuple[str, float]], mask: np.n
     return order, {i: float(total[i]) for i in order}
 
 
-def _section_starts(index: Index, query: Query) -> set[int]:
-    """Chunks that open the top-level section a question asks for ("2005年报告的第五部分")."""
-    number = query.intent.section
+_ITEM_MARK = re.compile(r"^[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[）)]")
+
+
+def asked_sections(index: Index, query: Query) -> list[tuple[Article, Section]]:
+    """The sections a question asks about: the Nth top-level part ("2005年报告的第五部分"), or the Nth item of a
+    list inside a part ("（八）", "item (8)") in the part whose heading the question's words fit best
+    ("Beijing's key work for 2026": 二、2026年重点工作, not 一、2025年工作回顾)."""
+    number = query.intent.section if query.intent.section is not None else query.intent.item
     if number is None:
-        return set()
-    wanted: set[tuple[str, int]] = set()
+        return []
+    wanted: list[tuple[float, Article, Section]] = []
     for a in index.articles.values():
         if not a.sections or (query.years and a.year not in query.years) \
                 or (query.places and a.place not in query.places):
             continue
-        levels = sorted({s.level for s in a.sections if s.level in (0, 1) and s.number})
-        if not levels:
+        if query.intent.section is not None:
+            levels = sorted({s.level for s in a.sections if s.level in (0, 1) and s.number})
+            top = [s for s in a.sections if levels and s.level == levels[-1] and s.number]
+            if 1 <= number <= len(top):
+                wanted.append((1.0, a, top[number - 1]))
             continue
-        top = [s for s in a.sections if s.level == levels[-1] and s.number]
-        if 1 <= number <= len(top):
-            wanted.add((a.source, top[number - 1].start))
-    return {i for i, c in enumerate(index.chunks) if (c.source, c.start) in wanted}
+        for sec in a.sections:
+            m = _ITEM_MARK.match(sec.number)
+            if m and zh_number(m.group(1)) == number:
+                parents = []
+                at = sec.parent
+                while at is not None:
+                    parents.append(a.sections[at].title)
+                    at = a.sections[at].parent
+                text = fold(" ".join([a.title, *parents, sec.title]))
+                fit = sum(w for g, w in query.groups if g & set(index.tokenize(text)))
+                fit += sum(1.0 for y in query.years if str(y) in fold(" ".join(parents)))  # 三、2011年的工作
+                wanted.append((fit, a, sec))
+    if not wanted:
+        return []
+    best = max(fit for fit, _, _ in wanted)
+    # On a tie, the later list first: a report's plans for the year follow its review of the last one.
+    return [(a, sec) for fit, a, sec in sorted(wanted, key=lambda w: -w[2].start) if fit >= best][:3]
+
+
+def _section_starts(index: Index, query: Query) -> set[int]:
+    """Chunks that open the section a question asks for."""
+    wanted = {(a.source, sec.start) for a, sec in asked_sections(index, query)}
+    return {i for i, c in enumerate(index.chunks) if (c.source, c.start) in wanted} if wanted else set()
 
 
 def _query_tokens(index: Index, query: Query, signals: Signals) -> list[tuple[str, float]]:

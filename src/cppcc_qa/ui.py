@@ -12,6 +12,7 @@ per part of the page returning its components (``_sidebar``, ``_ask_tab``, ``_qu
 
 from __future__ import annotations
 
+import atexit
 import logging
 import shutil
 import sys
@@ -230,6 +231,7 @@ class _Exports:
     def __init__(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="cppcc-qa-exports-"))
         self._lock = threading.Lock()
+        atexit.register(shutil.rmtree, self.root, ignore_errors=True)  # the files only live as long as the server
 
     def new_dir(self) -> Path:
         with self._lock:
