@@ -126,9 +126,40 @@ def test_names_post_reads_names_after_the_post():
     assert not names_post("市政协副主席主持，", ("主席",))
 
 
+@pytest.mark.parametrize(("text", "kind", "credited"), [
+    ("本报讯（记者 唐小禾）2024年9月5日，县政协组织委员调研", "write", True),
+    ("作者:林晓 发布时间:2024-01-02", "write", True), ("来源:东湖晨报(记者许安)", "write", True),
+    ("都市晨报全媒体记者罗一鸣", "write", True), ("(县政协办公室何川供稿)", "write", True),
+    ("(陈立) 近日,县政协召开会议。", "write", True), ("通讯员韩冬摄", "photo", True), ("编辑:吴桐", "edit", True),
+    ("记者从县政协获悉,全县共设立工作站12个", "write", False), ("文化建设方面提案58件", "write", False),
+    ("组织摄影摄像培训班", "photo", False), ("（一）精心组织专题协商", "write", False),
+])
+def test_credit_lines_are_recognised(text, kind, credited):
+    from cppcc_qa.evidence import CREDITS
+
+    assert bool(CREDITS[kind].search(text)) is credited
+
+
+def test_who_wrote_the_piece_is_its_credit_line(fixture_index, kw):
+    a = answer("阳朔县那篇民宿调研的报道是哪位记者写的？", index=fixture_index)
+    assert a.found and len(a.citations) == 1 and "记者唐小禾" in a.citations[0].quote
+    en = answer("Which reporter covered the Haicang district CPPCC item?", index=fixture_index)
+    assert en.found and "周一凡" in en.citations[0].quote  # the traditional-script lead, quoted as written
+    report = answer("Who wrote the Yishui county CPPCC standing committee report?", index=fixture_index)
+    assert report.found and "秦望舒" in report.citations[0].quote  # a report's speaker line
+    # A photo credit outside every passage (the caption line), cited with its exact offsets.
+    photo = answer("潍城区那条图片新闻是谁拍的？", **kw)
+    c = photo.citations[0]
+    assert photo.found and squeeze(c.quote) == "通讯员王鹏摄" and c.place == "潍城区"
+    assert squeeze(RAW[c.start : c.end]) == squeeze(c.quote)
+    assert not answer("Who took the photos for the Yishui county report?", index=fixture_index).found
+
+
 @pytest.mark.parametrize(("question", "heading", "parent"), [
-    ("沂水县政协报告民主监督部分的第（二）项讲什么？", "（二）做好社情民意信息工作", "二、坚持民主监督，助推重点工作落实"),
-    ("沂水县政协报告协商议政部分的第（二）项讲什么？", "（二）扎实开展视察调研", "一、坚持协商于决策之前，议政建言更加务实"),
+    ("沂水县政协报告民主监督部分的第（二）项讲什么？", "（二）做好社情民意信息工作",
+     "二、坚持民主监督，助推重点工作落实"),
+    ("沂水县政协报告协商议政部分的第（二）项讲什么？", "（二）扎实开展视察调研",
+     "一、坚持协商于决策之前，议政建言更加务实"),
     ("What is item (1) of the democratic supervision part of the Yishui report about?", "（一）创新提案办理监督",
      "二、坚持民主监督，助推重点工作落实"),
 ])

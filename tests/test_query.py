@@ -74,7 +74,8 @@ def test_which_list_item_is_asked_for(question, number):
 
 
 @pytest.mark.parametrize("question", [
-    "How many proposals were filed (2011)?", "（2009年报告）新增贷款多少？", "Which item of the budget grew most, 5 or 6?",
+    "How many proposals were filed (2011)?", "（2009年报告）新增贷款多少？",
+    "Which item of the budget grew most, 5 or 6?",
 ])
 def test_a_number_in_brackets_is_not_an_item(question):
     assert intent_of(question, (), ()).item is None

@@ -8,7 +8,7 @@ import os
 import re
 
 from .abstain import check_terms, expected_type, has_type
-from .evidence import Unit, citation_for, names_post, score_units
+from .evidence import Unit, citation_for, credit_span, names_post, score_units
 from .query import Query, analyse, check_k
 from .records import Answer, Passage
 from .render import message, quoted_terms
@@ -31,7 +31,7 @@ def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], ki
     lang = query.lang
     if unknown:
         why = message("missing_terms", lang, terms=quoted_terms(unknown, lang))
-    elif kind == "person":
+    elif kind in ("person", "credit"):
         why = message("no_person", lang)
     elif kind == "date":
         why = message("no_date", lang)
@@ -115,6 +115,21 @@ def section_units(query: Query, units: list[Unit], index: Index) -> list[Unit]:
     return []
 
 
+def _credited(query: Query, passages: list[Passage], index: Index) -> Answer:
+    """Who wrote or photographed the piece: the credit line of the best article of the place asked about."""
+    named = {fold(p) for p in query.places}
+    for p in passages:
+        if named and fold(p.place) not in named:
+            continue
+        span = credit_span(index, p.article_id, query.intent.credit)
+        if span:
+            c = citation_for(1, index, p, *span)
+            return Answer(query.question, f"{message('head', query.lang)}\n{c.where.place}：{c.quote}[1]", [c], True,
+                          query.lang, passages, asked=query.text)
+        break  # the best article names nobody: another article's credit would not answer
+    return _refusal(query, passages, (), "person")
+
+
 def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING) -> Answer:
     units = score_units(query, passages, index, tuning) if passages else []
     unknown = check_terms(query, index, passages).reason if passages else ()
@@ -123,6 +138,8 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
             and max((u.figure for u in units), default=0.0) < (tuning.min_figure_zh if query.lang == "zh"
                                                                 else tuning.min_figure_en):
         return _refusal(query, passages, (), "figure")  # no figure in the evidence is about what is asked
+    if query.intent.credit and not weak and not unknown:
+        return _credited(query, passages, index)
     kind = None if weak or unknown else expected_type(query.text)
     if kind and not any(_holds(kind, query, u, index) for u in units[:3]):
         weak = True  # who holds a post, with no person named in the evidence; "when", with no date

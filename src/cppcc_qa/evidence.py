@@ -75,6 +75,39 @@ def relevance(index: Index, query: Query, label: str, clause: str, place: str = 
     return score / (2 * total)
 
 
+# Credit lines, folded: （记者陈雪）, 本报讯(记者张文敬通讯员李涛), 作者:马学友, 来源:南方+(记者余嘉敏),
+# 全媒体记者曾庆芳 (a line of its own), 通讯员王鹏摄, (朱必平供稿), (张盛江) 近日… at the start of a line.
+_NAME = r"[\u4e00-\u9fff]{2,4}"
+_BY = r"(?:记者|通讯员|作者|撰稿|撰文)"
+CREDITS = {
+    "write": re.compile(rf"[（(][^（()）]{{0,12}}?{_BY}[^（()）]{{2,30}}[）)]|(?:{_BY}|来源|文)\s*[:：]\s*\S{{2}}|"
+                        rf"{_BY}\s*{_NAME}\s*$|{_NAME}\s*(?:供稿|撰稿)|"
+                        rf"^\s*[（(]\s*{_NAME}(?:\s+{_NAME})*\s*[）)]\s*\S"),  # (张盛江) 近日,… : a bare byline
+    "photo": re.compile(rf"(?:摄影|摄|图)\s*[:：]\s*{_NAME}|{_NAME}\s*摄\s*(?:$|[）)\s])"),
+    "edit": re.compile(rf"编辑\s*[:：]\s*{_NAME}"),
+}
+
+
+def credit_span(index: Index, article_id: str, kind: str) -> tuple[int, int] | None:
+    """Where the article credits someone as ``kind`` asks ("write", "photo", "edit"): the clause of its first
+    credit line (本报讯（通讯员王晓萌）…, 作者:马学友, 通讯员王鹏摄), read from every line of the article, also those
+    kept out of passages (bylines, captions, 作者: and 来源: lines, the whole file for a single item); for "write",
+    a report's speaker line when it has no credit."""
+    article = index.articles[article_id]
+    folded = index.folded(article.source)
+    alone = len(index.articles_of(article.source)) == 1  # a single item: its 来源 line may follow the body
+    lo, hi = (0, len(folded)) if alone else (article.start, article.end)
+    at = lo
+    for line in folded[lo:hi].split("\n"):
+        start, at = at, at + len(line) + 1
+        m = CREDITS[kind].search(line)
+        if m:
+            return next(((s, e) for s, e in clause_spans(folded, start, start + len(line))
+                         if s <= start + m.start() < e), (start, start + len(line)))
+    speaker = next((p for p in article.paragraphs if p.role == "speaker"), None)
+    return (speaker.start, speaker.end) if kind == "write" and speaker else None
+
+
 def names_post(text: str, posts: tuple[str, ...]) -> bool:
     """Whether ``text`` (folded, squeezed) writes a person's name right after one of ``posts``: 县政协主席吴柏林,
     （记者陈雪）, 副主席金玲珊、王翌炜, 政协主席辛耀雄. A deputy (副主席) does not hold the post asked about (主席).

@@ -56,6 +56,14 @@ _WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|{_POST}.{{0,3}}(?:叫�
                   r"\b(?:which|what) (?:[\w-]+ )?(?:reporter|journalist|correspondent|photographer|official|leader|"
                   r"chair(?:man|woman|person)?|mayor|secretary|director|editor|person|people)s?\b|"
                   r"\bname of\b|\bwhat is (?:his|her|the) name\b", re.I)
+# Who wrote, reported or photographed the piece: the answer is its credit line (本报讯（记者…）, 作者:…, …摄).
+_CREDIT_ASKED = (
+    ("photo", re.compile(r"摄影|拍摄|谁拍|照片|图片|\bphoto\w*|\bpicture|\bimage", re.I)),
+    ("edit", re.compile(r"编辑|\beditor|\bedited\b", re.I)),
+    ("write", re.compile(r"谁写|作者|记者|通讯员|供稿|撰稿|署名|(?:报道|稿子|文章|消息).{0,4}谁|谁.{0,6}(?:报道|写)|"
+                         r"\breporter|\bjournalist|\bcorrespondent|\bauthor|\bwr[io]te\b|\bwritten\b|"
+                         r"\breported\b|\bfiled\b|\bbyline", re.I)),
+)
 _WHEN = re.compile(r"^\W*when\b|\b(?:by|until|since|from|as of) when\b|\b(?:which|what) (?:year|date|day|month)\b|"
                    r"\bon what date\b|什么时候|何时|哪一?年|几月|哪一?天|"
                    r"哪天|几号|哪日", re.I)
@@ -122,6 +130,7 @@ class Intent:
     compare: bool = False  # figures of several places or years, as a table
     section: int | None = None  # "第五部分讲什么": the number of the top-level section asked for
     item: int | None = None  # "（八）讲什么", "item (8)": the number of a list item inside a part
+    credit: str = ""  # who wrote ("write"), photographed ("photo") or edited ("edit") the piece
 
     @property
     def asks_section(self) -> bool:
@@ -203,7 +212,13 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
                                                                     or bool(_NUMERIC_NOUN.search(text))))
     return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=bool(_WHO.search(text)),
                   when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text),
-                  item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None)
+                  item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None,
+                  credit=_credit_asked(text) if _WHO.search(text) else "")
+
+
+def _credit_asked(text: str) -> str:
+    """Which credit a who-question asks for: "谁写的" -> write, "who took the photo" -> photo, else ""."""
+    return next((kind for kind, pattern in _CREDIT_ASKED if pattern.search(text)), "")
 
 
 def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index,
