@@ -169,6 +169,11 @@ def test_a_list_item_question_gets_that_item_of_the_part_it_names(fixture_index,
     assert parent in a.citations[0].where.section_path
 
 
+def test_the_last_part_of_a_report(fixture_index):
+    a = answer("沂水县政协常委会工作报告的最后一部分讲什么？", index=fixture_index)
+    assert a.found and a.citations[0].quote.strip() == "三、坚持履职为民，凝聚共识成效明显"
+
+
 def test_which_question_lists_each_place_once(kw):
     a = answer("哪些地方设立了社情民意信息工作室？", **kw)
     places = [c.place for c in a.citations]

@@ -58,6 +58,7 @@ def test_the_kind_of_answer_asked_for(question, expected):
 @pytest.mark.parametrize(("question", "number"), [
     ("2005年政府工作报告的第五部分讲什么？", 5), ("第十二部分", 12), ("第二十部分", 20),
     ("What does part two of the 2009 report cover?", 2), ("section 4 of the report", 4), ("the third part", 3),
+    ("What is the final numbered section of the 2005 report about?", -1), ("报告最后一部分讲什么？", -1),
 ])
 def test_which_section_is_asked_for(question, number):
     assert intent_of(question, (), ()).section == number

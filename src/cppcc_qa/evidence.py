@@ -20,6 +20,7 @@ from .store import Index
 from .textnorm import CJK, clause_spans, fold, repair, squeeze
 
 _DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年末|年初|上半年|下半年")
+_REPORT = re.compile(r"报告|\breports?\b", re.I)
 _ANAPHOR = re.compile(r"^\W*(?:该|此|这|其|上述|以上|前述)")
 _ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何)")
 # Words that frame a question rather than name what it is about (they never count towards a figure's relevance).
@@ -52,7 +53,9 @@ def covered(groups: tuple[tuple[frozenset[str], float], ...], tokens: set[str]) 
 
 
 def _topic(group: frozenset[str]) -> bool:
-    return not (group & FRAME) and not any(_ASKING.match(t) for t in group)
+    """Whether a term group names what the question is about: some word of it is not a frame word (政协提案 with
+    its parts 政协 and 提案 is; 政协 alone, 多少 are not)."""
+    return any(t not in FRAME and not _ASKING.match(t) for t in group)
 
 
 def relevance(index: Index, query: Query, label: str, clause: str, place: str = "", rows: bool = False) -> float:
@@ -205,6 +208,8 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             role = _role_at(index, p.article_id, s)
             if query.intent.when and (_DATE.search(text) or role == "occasion"):
                 score += tuning.type_bonus
+            if query.intent.when and role == "occasion" and _REPORT.search(query.text):
+                score += tuning.type_bonus  # "when was the report given": its occasion line (——2012年2月20日在…上)
             if query.intent.who and not query.intent.how_many and (
                     role == "speaker" or has_type("person", squeeze(text), article.reporters, [article.place])):
                 score += tuning.type_bonus

@@ -128,7 +128,7 @@ class Intent:
     who: bool = False
     when: bool = False
     compare: bool = False  # figures of several places or years, as a table
-    section: int | None = None  # "第五部分讲什么": the number of the top-level section asked for
+    section: int | None = None  # "第五部分讲什么": the number of the top-level section asked for (LAST: the last)
     item: int | None = None  # "（八）讲什么", "item (8)": the number of a list item inside a part
     credit: str = ""  # who wrote ("write"), photographed ("photo") or edited ("edit") the piece
 
@@ -188,7 +188,14 @@ def _item_number(text: str) -> int | None:
     return None
 
 
+_LAST_SECTION = re.compile(r"最后一(?:个)?(?:部分|章|节)|\b(?:final|last)\s+(?:numbered\s+|main\s+|top-level\s+)?"
+                           r"(?:section|part|chapter)\b", re.I)
+LAST = -1  # ``Intent.section`` of "the last part"
+
+
 def _section_number(text: str) -> int | None:
+    if _LAST_SECTION.search(text):
+        return LAST
     m = _SECTION_ZH.search(text)
     if m:
         return zh_number(m.group(1))

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import InputError
 from .fusion import rrf
-from .query import Query, analyse, check_k, zh_number
+from .query import LAST, Query, analyse, check_k, zh_number
 from .records import Article, Passage, Section
 from .settings import TUNING, Config, Tuning
 from .store import Index
@@ -161,7 +161,9 @@ def asked_sections(index: Index, query: Query) -> list[tuple[Article, Section]]:
         if query.intent.section is not None:
             levels = sorted({s.level for s in a.sections if s.level in (0, 1) and s.number})
             top = [s for s in a.sections if levels and s.level == levels[-1] and s.number]
-            if 1 <= number <= len(top):
+            if top and number == LAST:
+                wanted.append((1.0, a, top[-1]))
+            elif 1 <= number <= len(top):
                 wanted.append((1.0, a, top[number - 1]))
             continue
         for sec in a.sections:

@@ -59,6 +59,18 @@ class _Scored:
     fact: Fact
     relevance: float
     rank: int  # of the passage holding it
+    named: float = 0.0  # relevance of its counted phrase alone: tells apart figures of one clause
+
+
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
+
+
+def fact_years(index: Index, f: Fact) -> set[int]:
+    """The years a figure is of: its report's, and one its clause or section heading names (a 2026 report's
+    "一、2025年工作回顾" states 2025's figures)."""
+    article = index.articles[f.article_id]
+    written = " ".join([index.folded(f.source)[f.start : f.end], *article.where(f.start).section_path])
+    return {y for y in (f.year,) if y} | {int(y) for y in _YEAR.findall(fold(written))}
 
 
 def _wanted_measure(query: Query) -> int | None:
@@ -81,16 +93,17 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
     # is usually the one to compare with the rest ("安丘市立案多少件，哪个县最多？"). A named year always does.
     restrict_places = places or (list(query.places) if len(query.places) >= 2 else [])
     restrict_years = years or list(dict.fromkeys(query.years))
-    facts = index.facts.all(places=restrict_places, years=restrict_years)
+    facts = index.facts.all(places=restrict_places, years=years)
     for f in facts:
         spans = [r for s, e, r in by_article.get(f.article_id, []) if s <= f.start < e or s < f.end <= e]
-        if not spans:
+        if not spans or (restrict_years and not set(restrict_years) & fact_years(index, f)):
             continue
         if wanted is not None and measure_class(f.unit) != wanted:
             continue
         rel = relevance(index, query, fold(f.label), index.folded(f.source)[f.start : f.end], rows=True)
         if rel > 0:
-            scored.append(_Scored(f, rel - 0.002 * min(spans), min(spans)))
+            scored.append(_Scored(f, rel - 0.002 * min(spans), min(spans),
+                                  relevance(index, query, fold(f.label), "", rows=True)))
     return scored
 
 
@@ -99,7 +112,7 @@ def _per_key(query: Query, group: list[_Scored]) -> list[_Scored]:
     by_place = {s.fact.place for s in group}
     key = (lambda s: s.fact.place) if len(by_place) >= 2 else (lambda s: s.fact.year or 0)
     chosen: dict[object, _Scored] = {}
-    for s in sorted(group, key=lambda s: (-s.relevance, s.rank, s.fact.id)):
+    for s in sorted(group, key=lambda s: (-round(s.relevance, 6), -s.named, s.rank, s.fact.id)):
         chosen.setdefault(key(s), s)
     return list(chosen.values())
 
@@ -113,7 +126,8 @@ def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
     """
     if not scored:
         return [], False
-    best = max(scored, key=lambda s: (s.relevance, -s.rank))
+    # On a tie (two figures of one clause: 建议877件，办理市政协提案1309件) the one whose own phrase fits better leads.
+    best = max(scored, key=lambda s: (round(s.relevance, 6), s.named, -s.rank))
     measure, head = measure_class(best.fact.unit), head_noun(best.fact.label)
     named = set(query.places) if len(query.places) >= 2 else set()
     same_source = [s for s in scored if s.fact.source == best.fact.source]
