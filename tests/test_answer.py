@@ -169,6 +169,14 @@ def test_a_list_item_question_gets_that_item_of_the_part_it_names(fixture_index,
     assert parent in a.citations[0].where.section_path
 
 
+def test_report_kind_and_dates_in_answerability_checks():
+    from cppcc_qa.abstain import _names_kind, has_type
+
+    assert _names_kind("那份国务院政府工作报告", "2011年政府工作报告")  # a tail of six characters or more
+    assert not _names_kind("提案工作报告", "政府工作报告") and not _names_kind("那份工作报告", "政府工作报告")
+    assert has_type("date", "县政协办公室2025-12-19") and has_type("date", "发布于2024/3/5")
+
+
 def test_the_last_part_of_a_report(fixture_index):
     a = answer("沂水县政协常委会工作报告的最后一部分讲什么？", index=fixture_index)
     assert a.found and a.citations[0].quote.strip() == "三、坚持履职为民，凝聚共识成效明显"

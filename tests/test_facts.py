@@ -89,6 +89,8 @@ UNITS = {
     "percent": ("提案办复率100%。", 100, "%", "提案办复率"),
     "chinese-thousands": ("接待群众两千三百人次。", 2300, "人次", "接待群众"),
     "traditional-label": ("收到意見建議64條。", 64, "条", "收到意見建議"),
+    "anniversary": ("举办建县1200周年纪念活动。", 1200, "周年", "纪念活动"),
+    "age": ("人均预期寿命提高到81.5岁。", 81.5, "岁", "人均预期寿命提高到"),
 }
 
 
@@ -312,6 +314,9 @@ def test_a_figure_answers_a_question_only_in_a_matching_measure():
     assert not answers_measure("名", "件") and not answers_measure("元", "家")
     assert answers_measure("", "份") and answers_measure("座", "份") is False
     assert answers_measure("公里", "份")  # a measure word without a rule accepts any figure
+    # An anniversary or an age answers only a question asking for one: "80周年纪念活动" counts no leaders.
+    assert answers_measure("周年", "周年") and answers_measure("岁", "岁")
+    assert not answers_measure("", "周年") and not answers_measure("人", "岁") and not answers_measure("周年", "个")
     assert states_measure("对48名履职成绩靠后的委员进行约谈", "人")
     assert not states_measure("发放的200份现场调查问卷", "个")
 
@@ -323,6 +328,8 @@ def test_a_figure_answers_a_question_only_in_a_matching_measure():
     ("How much did the new park cost?", "元"),
     ("How much did grain output rise?", ""),
     ("哪个区建立了知情明政工作站？", ""),
+    ("纪念活动是建县多少周年？", "周年"),
+    ("人均预期寿命提高到了多少岁？", "岁"), ("How many leaders attended the 80th anniversary event?", "人"),
 ])
 def test_the_measure_a_how_many_question_counts_with(index, question, measure):
     from cppcc_qa.query import analyse

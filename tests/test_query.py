@@ -82,6 +82,15 @@ def test_a_number_in_brackets_is_not_an_item(question):
     assert intent_of(question, (), ()).item is None
 
 
+def test_question_words_do_not_become_topic_terms(index):
+    from cppcc_qa.query import unasked
+
+    folded = "沂水县2024年政协常委会工作报告是哪天作的？"
+    assert unasked(folded) == "沂水县2024年政协常委会工作报告是，，作的？" and len(unasked(folded)) == len(folded)
+    groups = analyse("上海市2026年政府工作报告是哪天作的？", index).groups
+    assert not any("天作" in g for g, _ in groups)
+
+
 def test_a_question_is_analysed_against_the_index(index):
     q = analyse("which district built a knowledge station", index)
     assert q.lang == "en" and q.places == ()

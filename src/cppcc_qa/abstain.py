@@ -37,7 +37,7 @@ _jieba = jieba_module
 FRAME_ZH = frozenset([
     "名字", "名称", "比例", "地方", "金额", "数量", "数目", "人数", "次数", "时间", "情况", "内容", "方面", "东西",
     "事情", "原因", "办法",
-    "方式",
+    "方式", "职务", "职位", "身份",
 ])
 FRAME_EN = frozenset([
     "name", "names", "number", "amount", "total", "share", "percentage", "proportion", "kind", "type",
@@ -73,7 +73,7 @@ _WHO_HOLDS = re.compile(
 SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
                       "蔡余杜叶程苏魏吕丁任沈"
                       "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤习")
-_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|年初|年底|年末|上半年|下半年")
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|年初|年底|年末|上半年|下半年")
 
 
 @dataclass(frozen=True)
@@ -120,10 +120,16 @@ def absent_report_year(query: Query, index: Index) -> str | None:
         year = int(next(g for g in m.groups() if g))
         kind = re.sub(r"^\d{4}\s*年(?:的|度)?", "", m.group(0)) if m.group(1) else ""
         kind = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:市|省|区|县)", "", kind)  # 北京市政府工作报告 -> 政府工作报告
-        if not any(a.year == year and (not kind or kind in fold(a.title) or kind == "报告")
+        if not any(a.year == year and (not kind or kind == "报告" or _names_kind(kind, fold(a.title)))
                    for a in index.articles.values()):
             return f"{year}年的{kind or '报告'}" if query.lang == "zh" else f"a {year} report"
     return None
+
+
+def _names_kind(kind: str, title: str) -> bool:
+    """Whether a report title is of the kind asked ("那份国务院政府工作报告" names a 政府工作报告): the kind, or a
+    tail of it of six characters or more, is in the title."""
+    return kind in title or any(kind[i:] in title for i in range(len(kind) - 5))
 
 
 def missing_year(query: Query, index: Index, passages: Sequence[Passage]) -> str | None:
@@ -251,7 +257,9 @@ def _chinese_terms(folded: str, index: Index) -> TermCheck:
 
     _jieba()
     terms: list[str] = []
-    for p in pseg.cut(folded, HMM=False):
+    from .query import unasked
+
+    for p in pseg.cut(unasked(folded), HMM=False):
         w = p.word
         if (p.flag.startswith("n") or p.flag == "vn") and len(w) >= 2 and _CJK.search(w) and w not in FRAME_ZH \
                 and not index.places.find(w) and w not in terms:

@@ -21,9 +21,10 @@ from .textnorm import clause_spans
 UNITS = ("个百分点", "百分点", "人次", "万人次", "批次", "场次", "家次", "万亿元", "亿元", "万元", "元", "亿美元",
          "万美元", "美元", "万人", "万吨", "亿吨", "吨", "公里", "千米", "平方公里", "平方米", "万亩", "亩", "公顷",
          "万千瓦", "千瓦", "万标准箱", "标准箱", "辆", "台", "套", "张", "床", "件", "条", "场", "次", "个", "家", "名",
-         "人", "篇", "项", "期",
+         "人", "篇", "项", "期", "周年", "岁",
          "处", "所", "座", "户", "笔", "份", "部", "支", "批", "组", "倍", "%")
 _ZH_NUM = "零一二三四五六七八九十百千万两〇"
+_AGES = ("周年", "岁")
 
 # Which units can answer a question that counts with a given measure word (多少个 / 几名 / 多少件 …); a measure word
 # not listed here accepts any unit. Hand-written from Chinese usage: no package maps classifiers to each other.
@@ -46,6 +47,8 @@ MEASURES: dict[str, frozenset[str]] = {
 def answers_measure(asked: str, unit: str) -> bool:
     """Whether a figure in ``unit`` can answer a question counting with the measure word ``asked``: 多少个工作室 is
     not answered by 200份, 多少名委员 not by 60件. Magnitudes are ignored (万人 counts people, 亿元 money)."""
+    if unit in _AGES or asked in _AGES:
+        return unit == asked  # 950周年, 83.9岁 answer "多少周年", "how old", nothing else
     allowed = MEASURES.get(asked)
     if allowed is None or not unit:
         return True

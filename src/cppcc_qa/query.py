@@ -246,6 +246,14 @@ def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: In
 
 
 _ASK_ZH = re.compile(r"几|多少|哪|谁|什么|何时|何人|是否|怎么|如何|吗")
+# Question words with the character they bind to, so that a tokenizer does not read "哪天作的" as 天作.
+_ASK_PHRASE = re.compile(r"哪[一几]?[天年月日个位家些种里]|几[月日号点时天年个位名件家次场]|什么时候|何时|多少|是谁|谁")
+
+
+def unasked(folded: str) -> str:
+    """``folded`` with its question words blanked (same length, so offsets still hold): the words left name the
+    topic."""
+    return _ASK_PHRASE.sub(lambda m: "，" * len(m.group(0)), folded)
 _ASK_EN = re.compile(r"\b(?:how (?:many|much)|which|what|who|whom|whose|when|where)\b", re.I)
 # English words that frame a question about figures rather than name its topic.
 EN_FRAME = frozenset(["most", "least", "highest", "lowest", "largest", "smallest", "compare", "comparison", "rank",
@@ -280,7 +288,7 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
     if zh:
         fs, fe = focus_span(folded)
         pos = 0
-        for t in terms(folded):
+        for t in terms(unasked(folded)):
             at = folded.find(t, pos)
             pos = at + len(t) if at >= 0 else pos
             # A long word also matches through its parts: 开展调研 in 开展联合调研.
@@ -362,7 +370,7 @@ _MEASURE_ASKED = re.compile(r"(?:多少|几)(人次|场次|万元|亿元|[个名
 # translations, not classifiers).
 _EN_MEASURES = {
     "人": "people persons members participants residents villagers visitors attendees students volunteers staff "
-          "workers experts deputies delegates representatives officials entrepreneurs farmers households",
+          "workers experts deputies delegates representatives officials entrepreneurs farmers households leaders",
     "家": "companies enterprises firms businesses",
     "件": "proposals motions suggestions",
     "元": "money investment funding funds budget cost costs yuan",
@@ -372,8 +380,15 @@ _HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
 _MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|budget|fund\w*|yuan)\b", re.I)
 
 
+_AGE_ASKED = (("周年", re.compile(r"(?:多少|几)周年|\b(?:which|what)\s+(?:[\w-]+\s+)?anniversary\b", re.I)),
+              ("岁", re.compile(r"(?:多少|几)岁|\bhow old\b|\bwhat age\b|预期寿命|life expectancy", re.I)))
+
+
 def _measure(text: str, folded: str, zh: bool) -> str:
     """The measure word a how-many question counts with: 多少个 -> 个; "how many members" -> 人."""
+    for unit, pattern in _AGE_ASKED:
+        if pattern.search(folded if zh else text):
+            return unit
     if zh:
         m = _MEASURE_ASKED.search(folded)
         return m.group(1) if m else ""
