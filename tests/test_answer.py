@@ -177,6 +177,25 @@ def test_report_kind_and_dates_in_answerability_checks():
     assert has_type("date", "县政协办公室2025-12-19") and has_type("date", "发布于2024/3/5")
 
 
+def test_a_run_in_heading_is_not_cited_as_the_answer():
+    from cppcc_qa.evidence import _run_in_heading
+    from cppcc_qa.records import Paragraph
+
+    text = "强化示范引领。全县建成委员工作室12个，每周轮值接待群众，全年收集意见建议300余条。"
+    para = Paragraph(source="x.txt", start=0, end=len(text), number=1, text="")
+    assert _run_in_heading(text, 0, 7, para)  # 强化示范引领。
+    assert not _run_in_heading(text, 7, 20, para)  # a sentence after it
+    assert not _run_in_heading("全县建成12个。" + text[7:], 0, 8, para)  # a figure: a short answer, not a title
+
+
+def test_time_of_day_is_a_date_answer():
+    from cppcc_qa.abstain import expected_type, has_type
+
+    assert expected_type("提案截止到几点？") == "date"
+    assert has_type("date", "截止2024年1月8日上午9时") and has_type("date", "下午14时30分")
+    assert not has_type("date", "提出3点建议")
+
+
 def test_the_last_part_of_a_report(fixture_index):
     a = answer("沂水县政协常委会工作报告的最后一部分讲什么？", index=fixture_index)
     assert a.found and a.citations[0].quote.strip() == "三、坚持履职为民，凝聚共识成效明显"

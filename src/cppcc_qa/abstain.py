@@ -60,7 +60,7 @@ _PLACE_SUFFIX = ("市", "区", "县", "省", "旗")
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
 _UK_US = ((r"our$", "or"), (r"tre$", "ter"), (r"ise$", "ize"), (r"yse$", "yze"), (r"ogue$", "og"), (r"ence$", "ense"))
-_WHEN = re.compile(r"^\W*when\b|\b(?:which|what) year\b|\bwhat date\b|什么时候|何时|哪一?年|几月|哪天", re.I)
+_WHEN = re.compile(r"^\W*when\b|\b(?:which|what) year\b|\bwhat date\b|什么时候|何时|哪一?年|几月|哪天|几点", re.I)
 # "Who is the chairman …?", "高密市政协主席是谁？": the question names a post and asks who holds it, so the
 # answer is a person's name. Other who-questions ("副店长由谁担任？") may be answered by a role or a group.
 _ROLE_EN = r"(?:chair(?:man|woman|person)?|secretary|mayor|director|head|leader|president|governor|chief|minister)"
@@ -73,7 +73,9 @@ _WHO_HOLDS = re.compile(
 SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
                       "蔡余杜叶程苏魏吕丁任沈"
                       "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤习")
-_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|年初|年底|年末|上半年|下半年")
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|年初|年底|年末|上半年|"
+                   r"下半年"
+                   r"|(?:上午|下午|晚上|凌晨|中午)\s*\d{1,2}\s*[时点]|\d{1,2}\s*[时点]\s*\d{1,2}\s*分")
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from .facts import answers_measure, states_measure
 from .places import base_name
 from .query import Query
-from .records import Citation, Fact, Passage
+from .records import Citation, Fact, Paragraph, Passage
 from .settings import TUNING, Tuning
 from .store import Index
 from .textnorm import CJK, clause_spans, fold, repair, squeeze
 
-_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年末|年初|上半年|下半年")
+_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年末|年初|上半年|下半年"
+                   r"|(?:上午|下午|晚上|凌晨|中午)\s*\d{1,2}\s*[时点]|\d{1,2}\s*[时点]\s*\d{1,2}\s*分")
 _REPORT = re.compile(r"报告|\breports?\b", re.I)
 _ANAPHOR = re.compile(r"^\W*(?:该|此|这|其|上述|以上|前述)")
 _ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何)")
@@ -151,6 +152,15 @@ def _heading_spans(index: Index, article_id: str) -> list[tuple[int, int]]:
     return spans + [(p.start, p.end) for p in a.paragraphs if p.role in ("title", "headline", "salutation")]
 
 
+def _run_in_heading(folded: str, start: int, end: int, para: Paragraph | None) -> bool:
+    """A short first sentence that titles its paragraph ("丰富功能作用。“乐商量”活动室集…"): it names the topic,
+    the sentences after it say what was done."""
+    if para is None or start > para.start + 1 or para.end - end < 20:
+        return False
+    text = squeeze(folded[start:end])
+    return len(text) <= 14 and text.endswith("。") and not re.search(r"\d", text)
+
+
 def _role_at(index: Index, article_id: str, offset: int) -> str:
     p = index.articles[article_id].paragraph_at(offset)
     return p.role if p else "body"
@@ -182,10 +192,10 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             art_tokens |= set(index.tokenize(fold(article.title)))
             article_cover[p.article_id] = covered(query.groups, art_tokens)[0]
         headings = _heading_spans(index, p.article_id)
-        spans = [span for para in article.paragraphs if para.end > p.start and para.start < p.end
+        spans = [(*span, para) for para in article.paragraphs if para.end > p.start and para.start < p.end
                  for span in clause_spans(folded, max(para.start, p.start), min(para.end, p.end))]
         prev_tokens: set[str] = set()
-        for s, e in spans:
+        for s, e, para in spans:
             text = folded[s:e]
             tokens = set(index.tokenize(text))
             inherited, prev_tokens = (prev_tokens if _ANAPHOR.match(text) else set()), tokens
@@ -195,7 +205,7 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             # A clause that refers back ("该项工作…持续至12月") is about what the clause before it names.
             lex, hit = covered(query.groups, tokens | extra | inherited)
             score = tuning.clause_lex * lex + tuning.clause_passage * (p.score / top if top else 0.0)
-            heading = any(hs <= s and e <= he + 1 for hs, he in headings)
+            heading = any(hs <= s and e <= he + 1 for hs, he in headings) or _run_in_heading(folded, s, e, para)
             if heading and not query.intent.asks_section:
                 score -= tuning.heading_penalty
             figure = 0.0

@@ -66,7 +66,7 @@ _CREDIT_ASKED = (
 )
 _WHEN = re.compile(r"^\W*when\b|\b(?:by|until|since|from|as of) when\b|\b(?:which|what) (?:year|date|day|month)\b|"
                    r"\bon what date\b|什么时候|何时|哪一?年|几月|哪一?天|"
-                   r"哪天|几号|哪日", re.I)
+                   r"哪天|几号|哪日|几点", re.I)
 _COMPARE_STRONG = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|排序|比较|对比|相比|各县|各区|各市|各地|"
                              r"各县市区|哪个更|哪个多|"
                              r"多了还是少了|增加了还是|变化|\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\brank|\bcompare|"
