@@ -335,3 +335,15 @@ def test_the_measure_a_how_many_question_counts_with(index, question, measure):
     from cppcc_qa.query import analyse
 
     assert analyse(question, index).measure == measure
+
+
+def test_a_total_is_not_answered_by_an_increase(index):
+    from cppcc_qa.query import analyse
+    from cppcc_qa.table import _stock_or_flow
+
+    total = analyse("各县的委员工作室总数分别是多少？", index)
+    assert _stock_or_flow(total, "新增委员工作室") == 0.5 and _stock_or_flow(total, "委员工作室总数") == 1.0
+    new = analyse("Which county added the most new member studios?", index)
+    assert _stock_or_flow(new, "委员工作室总数") == 0.5 and _stock_or_flow(new, "新建委员工作室") == 1.0
+    neither = analyse("各县建成了多少个委员工作室？", index)
+    assert _stock_or_flow(neither, "新增委员工作室") == 1.0

@@ -73,6 +73,23 @@ def fact_years(index: Index, f: Fact) -> set[int]:
     return {y for y in (f.year,) if y} | {int(y) for y in _YEAR.findall(fold(written))}
 
 
+_TOTAL_ASKED = re.compile(r"总|累计|一共|\btotal\b|\bin all\b|\baltogether\b|\bcumulative", re.I)
+_NEW_ASKED = re.compile(r"新增|增加|新建|\bnew\b|\badded\b|\bincreas", re.I)
+_NEW_LABEL = re.compile(r"新增|增加|新建|新开|新发展")
+_TOTAL_LABEL = re.compile(r"总|累计")
+
+
+def _stock_or_flow(query: Query, label: str) -> float:
+    """Half weight for a figure of the other kind than asked: "总里程" is not answered by "新增运营里程40公里",
+    "新增多少" not by a total."""
+    total, new = bool(_TOTAL_ASKED.search(query.text)), bool(_NEW_ASKED.search(query.text))
+    if total and not new and _NEW_LABEL.search(label) and not _TOTAL_LABEL.search(label):
+        return 0.5
+    if new and not total and _TOTAL_LABEL.search(label) and not _NEW_LABEL.search(label):
+        return 0.5
+    return 1.0
+
+
 def _wanted_measure(query: Query) -> int | None:
     m = _QUESTION_MEASURE.search(query.folded)
     if not m:
@@ -101,6 +118,7 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
         if wanted is not None and measure_class(f.unit) != wanted:
             continue
         rel = relevance(index, query, fold(f.label), index.folded(f.source)[f.start : f.end], rows=True)
+        rel *= _stock_or_flow(query, fold(f.label))
         if rel > 0:
             scored.append(_Scored(f, rel - 0.002 * min(spans), min(spans),
                                   relevance(index, query, fold(f.label), "", rows=True)))
