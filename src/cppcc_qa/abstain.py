@@ -73,7 +73,7 @@ _WHO_HOLDS = re.compile(
 SURNAMES = frozenset("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋"
                       "蔡余杜叶程苏魏吕丁任沈"
                       "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤习")
-_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|年初|年底|年末|上半年|"
+DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{1,2}\s*日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|年初|年底|年末|上半年|"
                    r"下半年"
                    r"|(?:上午|下午|晚上|凌晨|中午)\s*\d{1,2}\s*[时点]|\d{1,2}\s*[时点]\s*\d{1,2}\s*分")
 
@@ -180,7 +180,7 @@ def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequen
     words such as 智慧 as names.
     """
     if kind == "date":
-        return bool(_DATE.search(text))
+        return bool(DATE.search(text))
     import jieba.posseg as pseg
 
     _jieba()

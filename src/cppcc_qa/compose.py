@@ -8,9 +8,9 @@ import os
 import re
 
 from .abstain import check_terms, expected_type, has_type
-from .evidence import Unit, citation_for, credit_span, names_post, score_units
+from .evidence import ABOUT_REPORT, Unit, citation_for, credit_span, names_post, score_units
 from .query import Query, analyse, check_k
-from .records import Answer, Passage
+from .records import Answer, Citation, Passage
 from .render import message, quoted_terms
 from .search import asked_sections, resolve_places, resolve_years, search
 from .settings import TUNING, Config, Tuning
@@ -31,7 +31,7 @@ def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], ki
     lang = query.lang
     if unknown:
         why = message("missing_terms", lang, terms=quoted_terms(unknown, lang))
-    elif kind in ("person", "credit"):
+    elif kind == "person":
         why = message("no_person", lang)
     elif kind == "date":
         why = message("no_date", lang)
@@ -56,14 +56,11 @@ def _weak(query: Query, units: list[Unit], passages: list[Passage], tuning: Tuni
     return best.coverage < tuning.min_coverage_en and top_dense < tuning.min_dense_en
 
 
-_ABOUT_REPORT = re.compile(r"报告|\breport\b", re.I)
-
-
 def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
     """Whether a clause holds the kind of answer asked for; "which year's report…" is answered by the report's
     own year, "who is the chairman" by a name written after that post."""
     article = index.articles[u.passage.article_id]
-    if kind == "date" and article.year and _ABOUT_REPORT.search(query.text):
+    if kind == "date" and article.year and ABOUT_REPORT.search(query.text):
         return True
     if kind == "person" and query.posts:  # the holder of the very post asked about, in the place asked about
         if query.places and fold(article.place) not in {fold(p) for p in query.places}:
@@ -123,9 +120,7 @@ def _credited(query: Query, passages: list[Passage], index: Index) -> Answer:
             continue
         span = credit_span(index, p.article_id, query.intent.credit)
         if span:
-            c = citation_for(1, index, p, *span)
-            return Answer(query.question, f"{message('head', query.lang)}\n{c.where.place}：{c.quote}[1]", [c], True,
-                          query.lang, passages, asked=query.text)
+            return _quoted(query, [citation_for(1, index, p, *span)], passages)
         break  # the best article names nobody: another article's credit would not answer
     return _refusal(query, passages, (), "person")
 
@@ -146,7 +141,12 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
     if unknown or weak:
         return _refusal(query, passages, unknown, kind)
     picked = (section_units(query, units, index) if query.intent.asks_section else []) or choose(query, units, tuning)
-    citations = [citation_for(i, index, u.passage, u.start, u.end) for i, u in enumerate(picked, 1)]
+    return _quoted(query, [citation_for(i, index, u.passage, u.start, u.end) for i, u in enumerate(picked, 1)],
+                   passages)
+
+
+def _quoted(query: Query, citations: list[Citation], passages: list[Passage]) -> Answer:
+    """An answer made of the cited clauses, each on its own line after its place."""
     lines = [f"{c.where.place}：{c.quote}[{c.marker}]" for c in citations]
     return Answer(query.question, message("head", query.lang) + "\n" + "\n".join(lines), citations, True, query.lang,
                   passages, asked=query.text)

@@ -11,6 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from .abstain import DATE, SURNAMES, has_type, tagged_words
 from .facts import answers_measure, states_measure
 from .places import base_name
 from .query import Query
@@ -19,9 +20,7 @@ from .settings import TUNING, Tuning
 from .store import Index
 from .textnorm import CJK, clause_spans, fold, repair, squeeze
 
-_DATE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月|\d{4}-\d{1,2}-\d{1,2}|年底|年末|年初|上半年|下半年"
-                   r"|(?:上午|下午|晚上|凌晨|中午)\s*\d{1,2}\s*[时点]|\d{1,2}\s*[时点]\s*\d{1,2}\s*分")
-_REPORT = re.compile(r"报告|\breports?\b", re.I)
+ABOUT_REPORT = re.compile(r"报告|\breports?\b", re.I)  # "when was the report given", "which year's report"
 _ANAPHOR = re.compile(r"^\W*(?:该|此|这|其|上述|以上|前述)")
 _ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何)")
 # Words that frame a question rather than name what it is about (they never count towards a figure's relevance).
@@ -117,8 +116,6 @@ def names_post(text: str, posts: tuple[str, ...]) -> bool:
     （记者陈雪）, 副主席金玲珊、王翌炜, 政协主席辛耀雄. A deputy (副主席) does not hold the post asked about (主席).
 
     A name is a common surname and one more character, or a word jieba tags as a name (rarer surnames)."""
-    from .abstain import SURNAMES, tagged_words
-
     def deputy(at: int, post: str) -> bool:
         return not post.startswith("副") and at > 0 and text[at - 1] == "副"
 
@@ -176,8 +173,6 @@ def _figures(index: Index, passages: list[Passage]) -> dict[tuple[str, int], lis
 
 def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING) -> list[Unit]:
     """Every clause of the passages, scored and sorted best first."""
-    from .abstain import has_type
-
     top = passages[0].score if passages else 1.0
     article_cover: dict[str, float] = {}
     figures = _figures(index, passages) if query.intent.how_many else {}
@@ -216,9 +211,9 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
                     figure = relevance(index, query, "", text, article.place)  # a figure whose label was not found
                 score += tuning.figure_bonus * figure
             role = _role_at(index, p.article_id, s)
-            if query.intent.when and (_DATE.search(text) or role == "occasion"):
+            if query.intent.when and (DATE.search(text) or role == "occasion"):
                 score += tuning.type_bonus
-            if query.intent.when and role == "occasion" and _REPORT.search(query.text):
+            if query.intent.when and role == "occasion" and ABOUT_REPORT.search(query.text):
                 score += tuning.type_bonus  # "when was the report given": its occasion line (——2012年2月20日在…上)
             if query.intent.who and not query.intent.how_many and (
                     role == "speaker" or has_type("person", squeeze(text), article.reporters, [article.place])):
