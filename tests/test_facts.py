@@ -347,3 +347,11 @@ def test_a_total_is_not_answered_by_an_increase(index):
     assert _stock_or_flow(new, "委员工作室总数") == 0.5 and _stock_or_flow(new, "新建委员工作室") == 1.0
     neither = analyse("各县建成了多少个委员工作室？", index)
     assert _stock_or_flow(neither, "新增委员工作室") == 1.0
+
+
+def test_a_long_word_is_a_topic_even_when_one_of_its_parts_is_a_frame_word():
+    from cppcc_qa.evidence import _topic
+
+    assert _topic(frozenset({"政协提案", "政协", "提案"}))  # 政协 is only a part of the word asked
+    assert not _topic(frozenset({"政协"})) and not _topic(frozenset({"多少"}))
+    assert not _topic(frozenset({"提案", "提升", "提出"}))  # an English word one of whose translations frames

@@ -53,9 +53,11 @@ def covered(groups: tuple[tuple[frozenset[str], float], ...], tokens: set[str]) 
 
 
 def _topic(group: frozenset[str]) -> bool:
-    """Whether a term group names what the question is about: some word of it is not a frame word (政协提案 with
-    its parts 政协 and 提案 is; 政协 alone, 多少 are not)."""
-    return any(t not in FRAME and not _ASKING.match(t) for t in group)
+    """Whether a term group names what the question is about: none of its words is a frame word, counting only
+    whole words, not the parts a long word also matches through (政协提案 with its part 政协 is a topic; 政协 alone,
+    多少, and an English word one of whose translations is 提出 are not)."""
+    whole = [t for t in group if not any(t != u and t in u for u in group)]
+    return not any(t in FRAME or _ASKING.match(t) for t in whole)
 
 
 def relevance(index: Index, query: Query, label: str, clause: str, place: str = "", rows: bool = False) -> float:
