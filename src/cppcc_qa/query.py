@@ -27,7 +27,8 @@ _SECTION_ZH = re.compile(r"第([一二三四五六七八九十]{1,3}|\d{1,2})(?:
 _SECTION_EN = re.compile(r"\b(?:section|part|chapter)\s+(\d{1,2}|[a-z]+)\b()", re.I)
 _SECTION_AFTER = re.compile(r"()\b([a-z]+)\s+(?:section|part|chapter)\b", re.I)
 # A numbered item of a list inside a part ("（八）", "第八项", "item (8)", "task number six", "the tenth item").
-_ITEM_ZH = re.compile(r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[）)]|第([一二三四五六七八九十]{1,3}|\d{1,2})项")
+PAREN_NUMBER = r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[）)]"  # the marker of a list item: （八）, (3)
+_ITEM_ZH = re.compile(rf"{PAREN_NUMBER}|第([一二三四五六七八九十]{{1,3}}|\d{{1,2}})项")
 _ITEM_WORD = r"(?:item|task|priority|point|measure|area)s?"
 _ITEM_EN = (re.compile(rf"\b{_ITEM_WORD}\s+(?:number\s+|no\.?\s*)?\(?(\d{{1,2}}|[a-z]+)\)?", re.I),  # item five
             re.compile(rf"\b([a-z]+)\s+{_ITEM_WORD}\b", re.I),  # the tenth item

@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import InputError
 from .fusion import rrf
-from .query import LAST, Query, analyse, check_k, zh_number
+from .query import LAST, PAREN_NUMBER, Query, analyse, check_k, zh_number
 from .records import Article, Passage, Section
 from .settings import TUNING, Config, Tuning
 from .store import Index
@@ -143,7 +143,7 @@ def lexical_scores(index: Index, tokens: Iterable[tuple[str, float]], mask: np.n
     return order, {i: float(total[i]) for i in order}
 
 
-_ITEM_MARK = re.compile(r"^[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[）)]")
+_ITEM_MARK = re.compile(f"^{PAREN_NUMBER}")
 
 
 def asked_sections(index: Index, query: Query) -> list[tuple[Article, Section]]:
