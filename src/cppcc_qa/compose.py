@@ -56,6 +56,11 @@ def _weak(query: Query, units: list[Unit], passages: list[Passage], tuning: Tuni
     return best.coverage < tuning.min_coverage_en and top_dense < tuning.min_dense_en
 
 
+def _of_places_asked(query: Query, place: str) -> bool:
+    """Whether ``place`` is one the question names (any place when it names none)."""
+    return not query.places or fold(place) in {fold(p) for p in query.places}
+
+
 def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
     """Whether a clause holds the kind of answer asked for; "which year's report…" is answered by the report's
     own year, "who is the chairman" by a name written after that post."""
@@ -63,7 +68,7 @@ def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
     if kind == "date" and article.year and ABOUT_REPORT.search(query.text):
         return True
     if kind == "person" and query.posts:  # the holder of the very post asked about, in the place asked about
-        if query.places and fold(article.place) not in {fold(p) for p in query.places}:
+        if not _of_places_asked(query, article.place):
             return False
         return names_post(squeeze(index.folded(u.passage.source)[u.start : u.end]), query.posts)
     return has_type(kind, index.text(u.passage.source)[u.start : u.end], article.reporters)
@@ -114,9 +119,8 @@ def section_units(query: Query, units: list[Unit], index: Index) -> list[Unit]:
 
 def _credited(query: Query, passages: list[Passage], index: Index) -> Answer:
     """Who wrote or photographed the piece: the credit line of the best article of the place asked about."""
-    named = {fold(p) for p in query.places}
     for p in passages:
-        if named and fold(p.place) not in named:
+        if not _of_places_asked(query, p.place):
             continue
         span = credit_span(index, p.article_id, query.intent.credit)
         if span:
