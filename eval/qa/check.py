@@ -2,11 +2,12 @@
 """Check the QA evaluation sets in this folder against the documents.
 
 Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl,
-heldout4.jsonl (single questions) and compare-tune.jsonl, compare-heldout.jsonl,
-compare-heldout2.jsonl (comparison questions). heldout2.jsonl, heldout3.jsonl,
-heldout4.jsonl and compare-heldout2.jsonl are further held-out sets written
-blind; they get every per-question check but are not counted in the coverage
-and split totals of tune + heldout.
+heldout4.jsonl, heldout5.jsonl (single questions) and compare-tune.jsonl,
+compare-heldout.jsonl, compare-heldout2.jsonl, compare-heldout3.jsonl
+(comparison questions). heldout2.jsonl to heldout5.jsonl, compare-heldout2.jsonl
+and compare-heldout3.jsonl are further held-out sets written blind; they get
+every per-question check but are not counted in the coverage and split totals
+of tune + heldout. heldout5.jsonl has its own minimums (BLIND_MIN).
 
 Documents:
   --real-dev DIR  (or env QA_REAL_DEV): folder holding corpus/, sources.tsv,
@@ -44,6 +45,9 @@ STOP = set("。！？；;!?")
 RUN = 12
 SHIPPED_PLACES = ["奎文区", "潍城区", "坊子区", "青州市", "寒亭区", "诸城市",
                   "安丘市", "高密市", "昌邑市", "临朐县", "昌乐县"]
+# Minimums for a blind file: answerable questions per real excerpt and per long
+# report, and which-questions with several places on the shipped page.
+BLIND_MIN = {"heldout5.jsonl": {"real": 1, "long": 4, "which_places": 6}}
 KINDS = {"fact", "number", "which", "who", "when", "section", "unanswerable"}
 CORPORA = ("shipped", "real", "long")
 SINGLE_KEYS = ("id", "lang", "q", "corpus", "file", "place", "evidence", "kind", "unanswerable")
@@ -188,7 +192,7 @@ def main():
     single = {}
     seen_q = {}
     for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
-                 "heldout4.jsonl"):
+                 "heldout4.jsonl", "heldout5.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         single[name] = rows
         for n, d in enumerate(rows, 1):
@@ -296,7 +300,8 @@ def main():
         return out
 
     compare = {}
-    for name in ("compare-tune.jsonl", "compare-heldout.jsonl", "compare-heldout2.jsonl"):
+    for name in ("compare-tune.jsonl", "compare-heldout.jsonl", "compare-heldout2.jsonl",
+                 "compare-heldout3.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         compare[name] = rows
         for n, d in enumerate(rows, 1):
@@ -348,6 +353,16 @@ def main():
         lo = {"real": 3, "long": 6}.get(c)
         if lo and per_file[f] < lo:
             err("coverage", f"{f}: {per_file[f]} questions (>={lo})")
+    for name, mins in BLIND_MIN.items():
+        rows = [d for d in single.get(name, []) if not d.get("unanswerable")]
+        pf = collections.Counter(d.get("file") for d in rows)
+        for f, c in corpus_of.items():
+            lo = mins.get(c)
+            if lo and pf[f] < lo:
+                err(name, f"{f}: {pf[f]} answerable questions (>={lo})")
+        multi = sum(1 for d in rows if d.get("corpus") == "shipped" and d.get("places"))
+        if multi < mins["which_places"]:
+            err(name, f"{multi} shipped which-questions with places (>={mins['which_places']})")
     cq = compare.get("compare-tune.jsonl", []) + compare.get("compare-heldout.jsonl", [])
     if len(cq) < 24:
         err("coverage", f"only {len(cq)} comparison questions (>=24)")
