@@ -162,6 +162,12 @@ def test_who_wrote_the_piece_is_its_credit_line(fixture_index, kw):
      "一、坚持协商于决策之前，议政建言更加务实"),
     ("What is item (1) of the democratic supervision part of the Yishui report about?", "（一）创新提案办理监督",
      "二、坚持民主监督，助推重点工作落实"),
+    ("沂水县政协报告民主监督部分的最后一项讲什么？", "（二）做好社情民意信息工作",
+     "二、坚持民主监督，助推重点工作落实"),
+    ("沂水县政协报告协商议政部分的第二方面讲什么？", "（二）扎实开展视察调研",
+     "一、坚持协商于决策之前，议政建言更加务实"),
+    ("What is the second of the Yishui report's items on democratic supervision about?", "（二）做好社情民意信息工作",
+     "二、坚持民主监督，助推重点工作落实"),
 ])
 def test_a_list_item_question_gets_that_item_of_the_part_it_names(fixture_index, question, heading, parent):
     a = answer(question, index=fixture_index)

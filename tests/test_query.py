@@ -68,10 +68,25 @@ def test_which_section_is_asked_for(question, number):
     ("民主监督部分的第（二）项讲什么？", 2), ("重点工作的第八项是什么内容", 8), ("What is item (8) about?", 8),
     ("What does item five of the plan deal with?", 5), ("What is task number six on the list?", 6),
     ("What does the tenth item focus on?", 10), ("What is task (7) among the main tasks?", 7),
+    ("十方面重点工作里，第七方面讲什么？", 7), ("第三个方面是什么内容", 3),
+    ("What is the ninth of Shanghai's main tasks about?", 9),
+    ("What is the last of its seven main tasks for the year?", -1), ("今年工作的最后一项讲什么？", -1),
 ])
 def test_which_list_item_is_asked_for(question, number):
     intent = intent_of(question, (), ())
     assert intent.item == number and intent.section is None and intent.asks_section
+
+
+@pytest.mark.parametrize(("question", "size"), [
+    ("十方面重点工作里，第七方面讲什么？", 10), ("What is the last of its seven main tasks?", 7),
+    ("今年工作的最后一项讲什么？", None), ("What is item (8) about?", None),
+])
+def test_how_many_items_the_question_says_the_list_has(question, size):
+    assert intent_of(question, (), ()).list_size == size
+
+
+def test_last_year_is_not_the_last_item():
+    assert intent_of("What did the task force report last year about flooding?", (), ()).item is None
 
 
 @pytest.mark.parametrize("question", [
@@ -173,3 +188,53 @@ def test_a_name_right_after_the_post_asked_about():
     assert names_post("本报讯（记者陈雪）", ("记者",))
     assert not names_post("召开主席会议14次", ("主席",))
     assert not names_post("县政协主席吴柏林等参加活动。", ("记者",))
+
+
+@pytest.mark.parametrize(("name", "base"), [
+    ("青州市", "青州"), ("木里藏族自治县", "木里"), ("长阳土家族自治县", "长阳"), ("广西壮族自治区", "广西"),
+    ("双江拉祜族佤族布朗族傣族自治县", "双江"), ("民族区", "民族"),
+])
+def test_an_autonomous_division_is_known_by_its_name_without_its_peoples(name, base):
+    from cppcc_qa.places import PlaceMatcher, base_name, romanize
+
+    assert base_name(name) == base
+    matcher = PlaceMatcher.from_places([name])
+    assert matcher.find(f"What did the {romanize(base).capitalize()} county CPPCC publish?") == [name]
+
+
+def test_a_phrase_names_a_quoted_term_only_when_the_term_answers_to_its_words():
+    from cppcc_qa.glossary import _answers, english_phrases
+
+    translations = {"knowledge": "知识", "station": "站", "member": "委员", "workstations": "工作站",
+                    "four": "四", "consulting": "咨询", "service": "服务", "teams": "团队"}
+
+    def fits(word: str, term: str) -> bool | None:
+        return bool(set(translations[word]) & set(term)) if word in translations else None
+
+    assert _answers(["knowledge", "station"], "知情明政工作站", fits)
+    assert _answers(["consulting", "service", "teams"], "委员企业咨询服务团", fits)
+    assert not _answers(["member", "workstations"], "厂站网", fits)  # the head fits, "member" does not
+    assert not _answers(["consulting", "teams"], "咨询台", fits)  # the head does not fit
+    assert not _answers(["sme"], "委员企业", fits)  # nothing can be judged
+    # The words for a report's parts and time frame never start or join a phrase: "part four", "last year".
+    assert english_phrases("What is part four of the report about, last year?", set()) == ["four"]
+
+
+def test_a_name_in_pinyin_finds_the_corpus_word_that_sounds_so():
+    from cppcc_qa.crosslingual import Lexicon
+
+    lex = Lexicon.build({"汶川": 2, "地震": 5, "救灾款": 1})
+    assert dict(lex.entries(["wenchuan", "earthquake"])) == {"wenchuan": [("汶川", 1.0)],
+                                                               "earthquake": [("地震", 1.0)]}
+    assert lex.entries(["xyzzy"]) == [("xyzzy", [])]  # neither a dictionary word nor the sound of a corpus word
+    assert "知" in lex.characters("knowledge")  # 知识, although the corpus has no such word
+    again = Lexicon.from_json(lex.to_json())
+    assert again.pinyin == lex.pinyin and again.chars == lex.chars
+
+
+def test_a_division_is_named_by_its_short_name_only_when_the_reports_say_it_more_than_once(index):
+    from cppcc_qa.abstain import division_named
+
+    # The shipped page has 重庆 once, inside a correspondent's name (马重庆): Chongqing is still not named.
+    assert "重庆" in index.text("2025-weifang-cppcc-highlights.txt") and not division_named("Chongqing", index)
+    assert division_named("Qingzhou", index) and division_named("Xyzzy", index) is None

@@ -150,8 +150,9 @@ def missing_year(query: Query, index: Index, passages: Sequence[Passage]) -> str
 
 def division_named(word: str, index: Index) -> bool | None:
     """For an English word that spells a division's name (Chongqing -> 重庆市, Xinle -> 新乐市): whether the
-    reports come from it, from a place inside it, or name it in full. None when the word names no division."""
-    from .places import Gazetteer, pinyin_names
+    reports come from it, from a place inside it, or name it: in full, or without its suffix more than once
+    (汶川特大地震 … 汶川灾后重建; one 重庆 may be part of a person's name). None when the word names no division."""
+    from .places import Gazetteer, base_name, pinyin_names
     from .textnorm import fold
 
     names = pinyin_names().get(word.lower().replace("'", ""))
@@ -160,7 +161,7 @@ def division_named(word: str, index: Index) -> bool | None:
     gaz = Gazetteer.load()
     ours = [fold(p) for p in index.place_names]
     return any(name in ours or any(gaz.contains(name, p) for p in ours) or _in_sources(name, index)
-               for name in names)
+               or (base_name(name) != name and _in_sources(base_name(name), index, times=2)) for name in names)
 
 
 def expected_type(question: str) -> str | None:
@@ -223,10 +224,13 @@ def warm_up() -> None:
 # -- Chinese -------------------------------------------------------------------------------------------------
 
 
-def _in_sources(term: str, index: Index) -> bool:
-    """Whether ``term`` occurs in any indexed source text, folded (letter case ignored)."""
+def _in_sources(term: str, index: Index, times: int = 1) -> bool:
+    """Whether ``term`` occurs (at least ``times`` times) in the indexed source texts, folded (letter case
+    ignored)."""
     pattern = re.compile(re.escape(term), re.IGNORECASE)
-    return any(pattern.search(index.folded(s)) for s in index.manifest.sources)
+    if times == 1:
+        return any(pattern.search(index.folded(s)) for s in index.manifest.sources)
+    return sum(len(pattern.findall(index.folded(s))) for s in index.manifest.sources) >= times
 
 
 def _mentioned_zh(word: str, index: Index) -> bool:
@@ -320,6 +324,11 @@ def _pinyin_syllables() -> frozenset[str]:
 
 def is_pinyin_name(word: str) -> bool:
     """Whether ``word`` reads as two or more pinyin syllables (Shouguang, Xue'er): a Chinese name."""
+    return pinyin_count(word) >= 2
+
+
+def pinyin_count(word: str) -> int:
+    """How many pinyin syllables spell ``word`` (le: 1, Shouguang: 2), or 0 when it is not pinyin."""
     syllables = _pinyin_syllables()
     count = 0
     for part in word.lower().split("'"):
@@ -329,9 +338,9 @@ def is_pinyin_name(word: str) -> bool:
                        if (n := fewest[j]) is not None and part[j:i] in syllables]
             fewest[i] = min(options, default=None)
         if not part or fewest[-1] is None:
-            return False
+            return 0
         count += fewest[-1]
-    return count >= 2
+    return count
 
 
 def _syllables(text: str) -> tuple[str, set[int]]:

@@ -36,14 +36,18 @@ class Lexicon:
 
     It also records which English words (as stems, and two-word phrases as stem pairs) the dictionary
     knows (``present``: some translation occurs in the corpus; ``absent``: none does) and the pinyin of the
-    corpus words (``pinyin``), so that a question about something the reports never mention can be
-    recognised (see ``abstain.py``).
+    corpus words (``pinyin``: toneless pinyin -> the words that sound so), so that a question about something the
+    reports never mention can be recognised (see ``abstain.py``), and a name written in pinyin (Wenchuan) finds
+    the corpus word (汶川).
     """
 
     en2zh: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     present: frozenset[str] = frozenset()
     absent: frozenset[str] = frozenset()
-    pinyin: frozenset[str] = frozenset()
+    pinyin: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # English lemma -> the characters of the short dictionary words that translate it, in the corpus or not
+    # (knowledge -> 知识 …): whether a quoted term of the reports answers to an English phrase (glossary.py).
+    chars: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, vocab: dict[str, int], per_word: int = 6, chars: set[str] | None = None) -> Lexicon:
@@ -62,6 +66,7 @@ class Lexicon:
         if chars is None:
             chars = {ch for w in vocab for ch in w}
         mentioned: dict[str, bool] = {}
+        glyphs: dict[str, set[str]] = defaultdict(set)
         for line in _cedict_lines():
             if line.startswith("#"):
                 continue
@@ -70,6 +75,10 @@ class Lexicon:
                 continue
             zh, proper = m.group(2), m.group(3)[:1].isupper()
             senses = [s for s in m.group(4).split("/") if s and not s.startswith(_SKIP_SENSES)]
+            if len(zh) <= 2 and not proper and senses:  # the first sense, when it is one word
+                words = english_words(_PAREN.sub(" ", senses[0]).removeprefix("to "))
+                if len(words) == 1:
+                    glyphs[lemma(words[0])].update(zh)
             for rank, sense in enumerate(senses):
                 words = english_words(_PAREN.sub(" ", sense).removeprefix("to "))
                 if proper:  # "Qingdao, subprovincial city in Shandong" names Qingdao
@@ -103,7 +112,12 @@ class Lexicon:
         }
         present = frozenset(w for w, yes in mentioned.items() if yes)
         absent = frozenset(w for w, yes in mentioned.items() if not yes)
-        return cls(en2zh, present, absent, frozenset(romanize(w) for w in vocab if _HAN.match(w)))
+        sounds: dict[str, list[str]] = defaultdict(list)
+        for w in sorted(vocab, key=lambda w: (-vocab[w], w)):
+            if _HAN.match(w) and len(w) >= 2:
+                sounds[romanize(w)].append(w)
+        return cls(en2zh, present, absent, {k: tuple(v) for k, v in sounds.items()},
+                   {k: "".join(sorted(v)) for k, v in glyphs.items()})
 
     def entries(self, words: list[str]) -> list[tuple[str, list[tuple[str, float]]]]:
         """Each English term of ``words`` (a two-word dictionary phrase such as "put forward" is one term) with
@@ -117,9 +131,23 @@ class Lexicon:
                 i += 2
                 continue
             w = words[i]
-            out.append((w, self.en2zh.get(f"={lemma(w)}") or self.en2zh.get(f"~{stem(w)}", [])))
+            found = self.en2zh.get(f"={lemma(w)}") or self.en2zh.get(f"~{stem(w)}", [])
+            if not found and i + 1 < len(words) and (pair := self._sounds(w + words[i + 1])):
+                out.append((f"{w} {words[i + 1]}", pair))  # Xin Yaoxiong -> 辛耀雄
+                i += 2
+                continue
+            out.append((w, found or self._sounds(w)))
             i += 1
         return out
+
+    def characters(self, word: str) -> set[str]:
+        """The characters of the dictionary's short translations of ``word`` (in the corpus or not)."""
+        return set(self.chars.get(lemma(word), ""))
+
+    def _sounds(self, word: str) -> list[tuple[str, float]]:
+        """The corpus words a word with no dictionary entry spells in pinyin (Wenchuan -> 汶川)."""
+        key = word.lower().replace("'", "")
+        return [(zh, 1.0) for zh in self.pinyin.get(key, ())[:3]] if len(key) >= 4 else []
 
     def expand(self, question: str, skip: frozenset[str] | set[str] = frozenset(),
                per_word: int = 3) -> list[tuple[str, float]]:
@@ -135,10 +163,12 @@ class Lexicon:
             "en2zh": {k: [[zh, round(w, 4)] for zh, w in v] for k, v in self.en2zh.items()},
             "present": sorted(self.present),
             "absent": sorted(self.absent),
-            "pinyin": sorted(self.pinyin),
+            "pinyin": {k: list(v) for k, v in sorted(self.pinyin.items())},
+            "chars": dict(sorted(self.chars.items())),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Lexicon:
         return cls({k: [(zh, float(w)) for zh, w in v] for k, v in data["en2zh"].items()},
-                   frozenset(data["present"]), frozenset(data["absent"]), frozenset(data["pinyin"]))
+                   frozenset(data["present"]), frozenset(data["absent"]),
+                   {k: tuple(v) for k, v in data["pinyin"].items()}, dict(data["chars"]))

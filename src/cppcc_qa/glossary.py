@@ -10,7 +10,7 @@ search words and term groups. Each term is also a token of its own in the index 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,10 @@ MIN_SIMILARITY = 0.8  # cosine of the English phrase's query vector and the term
 MIN_Z = 3.0  # ... and how far above the phrase's similarity to all terms it must stand (standard deviations)
 _NOT_TOPIC = frozenset(["most", "least", "which", "what", "how", "many", "much", "did", "does", "do", "is", "are",
                         "was", "were", "the", "a", "an", "of", "in", "on", "for", "to", "by", "and", "or", "with",
-                        "set", "up", "built", "build", "builds", "run", "runs", "hold", "held", "called", "named"])
+                        "set", "up", "built", "build", "builds", "run", "runs", "hold", "held", "called", "named",
+                        # the parts of a report and its time frame: "part four", "key work", "last year"
+                        "part", "parts", "section", "chapter", "item", "items", "task", "tasks", "number", "key",
+                        "main", "last", "year", "years", "report"])
 
 
 def collect(texts: Iterable[str]) -> list[str]:
@@ -52,13 +55,15 @@ class Glossary:
     terms: list[str]
     vectors: np.ndarray  # (len(terms), dim), L2-normalised passage vectors
 
-    def match(self, question: str, embedder: Any, skip: set[str], head_chars: Any,
+    def match(self, question: str, embedder: Any, skip: set[str], fits: Callable[[str, str], bool | None],
               limit: int = 3) -> list[tuple[str, str, float]]:
         """(English phrase, term, similarity) for each phrase of two or more words that names a term: the term
-        stands well above the phrase's similarity to all terms, and the phrase's last word (its head) translates
-        to a word sharing a character with the term (stations -> 工作站: 站).
+        stands well above the phrase's similarity to all terms, and its characters answer to the phrase's words:
+        the last word (the head) and at least two thirds of the words that can be judged (knowledge station ->
+        知情明政工作站: 知, 站; "member workstations" is not 厂站网, nor "part four" 四助力).
 
-        ``head_chars(word)``: the characters of the word's dictionary translations in the corpus.
+        ``fits(word, term)``: whether a word's translations (or, for pinyin, its sound) share characters with
+        the term; None when the word cannot be judged (an abbreviation no dictionary knows).
         """
         if len(self.terms) < 3 or embedder is None:
             return []
@@ -68,9 +73,20 @@ class Glossary:
         sims = embedder.embed_queries(phrases) @ self.vectors.T
         out = []
         for phrase, row in zip(phrases, sims, strict=True):
-            best = int(np.argmax(row))
-            z = (float(row[best]) - float(row.mean())) / (float(row.std()) or 1.0)
-            head = re.split(r"[\s-]+", phrase)[-1]
-            if float(row[best]) >= MIN_SIMILARITY and z >= MIN_Z and set(self.terms[best]) & head_chars(head):
-                out.append((phrase, self.terms[best], float(row[best])))
+            spread = float(row.std()) or 1.0
+            for best in np.argsort(-row)[:5]:
+                sim = float(row[best])
+                if sim < MIN_SIMILARITY or (sim - float(row.mean())) / spread < MIN_Z:
+                    break
+                if _answers(re.split(r"[\s-]+", phrase), self.terms[best], fits):
+                    out.append((phrase, self.terms[best], sim))
+                    break
         return out
+
+
+def _answers(words: list[str], term: str, fits: Callable[[str, str], bool | None]) -> bool:
+    """Whether a term's characters answer to a phrase's words: its head and two thirds of those judged."""
+    judged = [(w, ok) for w in words if w and (ok := fits(w, term)) is not None]
+    if not judged or judged[-1][0] != words[-1] or not judged[-1][1]:
+        return False
+    return 3 * sum(ok for _, ok in judged) >= 2 * len(judged)

@@ -140,11 +140,17 @@ def pinyin_names() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+_PEOPLES = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族)+$")  # 木里藏族, 双江拉祜族佤族布朗族傣族
+
+
 def base_name(name: str) -> str:
-    """``青州市`` -> ``青州`` (the name without its administrative suffix, when two characters are left)."""
+    """``青州市`` -> ``青州`` (the name without its administrative suffix, when two characters are left);
+    an autonomous division also without its peoples: ``木里藏族自治县`` -> ``木里``."""
     for suf in SUFFIXES:
         if name.endswith(suf) and len(name) - len(suf) >= 2:
-            return name[: -len(suf)]
+            base = name[: -len(suf)]
+            m = _PEOPLES.match(base) if suf.startswith("自治") else None
+            return m.group(1) if m else base
     return name
 
 

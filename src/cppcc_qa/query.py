@@ -18,6 +18,7 @@ from .textnorm import fold
 if TYPE_CHECKING:
     from .store import Index
 
+LAST = -1  # ``Intent.section`` or ``Intent.item`` of "the last part"
 _ZH_NUMERALS = {c: i for i, c in enumerate("零一二三四五六七八九十", 0)}
 _EN_ORDINALS = {w: i for i, w in enumerate(
     ["zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"])}
@@ -28,11 +29,19 @@ _SECTION_EN = re.compile(r"\b(?:section|part|chapter)\s+(\d{1,2}|[a-z]+)\b()", r
 _SECTION_AFTER = re.compile(r"()\b([a-z]+)\s+(?:section|part|chapter)\b", re.I)
 # A numbered item of a list inside a part ("（八）", "第八项", "item (8)", "task number six", "the tenth item").
 PAREN_NUMBER = r"[（(]([一二三四五六七八九十]{1,3}|\d{1,2})[）)]"  # the marker of a list item: （八）, (3)
-_ITEM_ZH = re.compile(rf"{PAREN_NUMBER}|第([一二三四五六七八九十]{{1,3}}|\d{{1,2}})项")
-_ITEM_WORD = r"(?:item|task|priority|point|measure|area)s?"
+_ITEM_ZH = re.compile(rf"{PAREN_NUMBER}|第([一二三四五六七八九十]{{1,3}}|\d{{1,2}})(?:个|大)?(?:项|方面|条|点)")
+_ITEM_WORD = r"(?:item|task|priority|priorities|point|measure|area)s?"
 _ITEM_EN = (re.compile(rf"\b{_ITEM_WORD}\s+(?:number\s+|no\.?\s*)?\(?(\d{{1,2}}|[a-z]+)\)?", re.I),  # item five
             re.compile(rf"\b([a-z]+)\s+{_ITEM_WORD}\b", re.I),  # the tenth item
+            re.compile(rf"\b([a-z]+)\s+of\s+(?:[\w'’-]+\s+){{0,4}}?{_ITEM_WORD}\b", re.I),  # the ninth of its tasks
             re.compile(r"\((\d{1,2})\)"))  # (8)
+_LAST_ITEM = re.compile(r"最后一(?:个|大)?(?:项|方面|条|点)|\b(?:final|last)\s+(?:of\s+(?:[\w'’-]+\s+){0,4}?)?"
+                        rf"{_ITEM_WORD}\b", re.I)
+# How many items the list asked about has: "十方面重点工作", "its seven main tasks".
+_LIST_SIZE_ZH = re.compile(r"(?<![第后\d一二三四五六七八九十])([一二三四五六七八九十]{1,3})(?:个|大)?(?:方面|项)"
+                           r"(?:重点|主要)?(?:工作|任务)")
+_LIST_SIZE_EN = re.compile(rf"\b(two|three|four|five|six|seven|eight|nine|ten|\d{{1,2}})\s+(?:[a-z]+\s+)?"
+                           rf"{_ITEM_WORD}\b", re.I)
 _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|哪|\bwhich\b|"
                     r"\bwhat (?:district|city|county|place|province|"
                     r"report)s?\b|\bwhere\b", re.I)
@@ -130,7 +139,8 @@ class Intent:
     when: bool = False
     compare: bool = False  # figures of several places or years, as a table
     section: int | None = None  # "第五部分讲什么": the number of the top-level section asked for (LAST: the last)
-    item: int | None = None  # "（八）讲什么", "item (8)": the number of a list item inside a part
+    item: int | None = None  # "（八）讲什么", "item (8)": the number of a list item inside a part (LAST: the last)
+    list_size: int | None = None  # "七方面工作里的第七方面": how many items the question says that list has
     credit: str = ""  # who wrote ("write"), photographed ("photo") or edited ("edit") the piece
 
     @property
@@ -173,7 +183,10 @@ _ASKS_WHAT_ABOUT = re.compile(r"什么|哪些|内容|主题|标题|讲|关于|�
 
 
 def _item_number(text: str) -> int | None:
-    """The number of a list item the question asks about: "（八）讲什么", "第八项", "item (8)", "task six"."""
+    """The number of a list item the question asks about: "（八）讲什么", "第八项", "item (8)", "task six", "the
+    ninth of its main tasks" (LAST: "the last of its tasks", "最后一方面")."""
+    if _LAST_ITEM.search(text):
+        return LAST
     m = _ITEM_ZH.search(text)
     if m:
         return zh_number(m.group(1) or m.group(2))
@@ -189,9 +202,17 @@ def _item_number(text: str) -> int | None:
     return None
 
 
+def _list_size(text: str) -> int | None:
+    """How many items the question says the list has ("以下七方面工作", "its seven main tasks")."""
+    m = _LIST_SIZE_ZH.search(text) or _LIST_SIZE_EN.search(text)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    return int(word) if word.isdigit() else _EN_NUMBERS.get(word) or zh_number(word)
+
+
 _LAST_SECTION = re.compile(r"最后一(?:个)?(?:部分|章|节)|\b(?:final|last)\s+(?:numbered\s+|main\s+|top-level\s+)?"
                            r"(?:section|part|chapter)\b", re.I)
-LAST = -1  # ``Intent.section`` of "the last part"
 
 
 def _section_number(text: str) -> int | None:
@@ -220,7 +241,7 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
                                                                     or bool(_NUMERIC_NOUN.search(text))))
     return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=bool(_WHO.search(text)),
                   when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text),
-                  item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None,
+                  item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None, list_size=_list_size(text),
                   credit=_credit_asked(text) if _WHO.search(text) else "")
 
 
@@ -346,11 +367,18 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
     years = tuple(int(y) for y in _YEAR.findall(folded))
     named: list[tuple[str, str]] = []
     if not zh and index.glossary is not None:
-        def head_chars(word: str) -> set[str]:
-            return {ch for _, entries in index.lexicon.entries([word]) for zh_word, _ in entries for ch in zh_word}
+        from .abstain import pinyin_count
+        from .places import romanize
+
+        def fits(word: str, term: str) -> bool | None:
+            chars = {ch for _, entries in index.lexicon.entries([word]) for zh_word, _ in entries for ch in zh_word}
+            chars |= index.lexicon.characters(word)
+            if chars:
+                return bool(chars & set(term))
+            return word in romanize(term) if pinyin_count(word) else None  # shangliang: 商量
 
         named = [(phrase, term) for phrase, term, _ in
-                 index.glossary.match(text, index.embedder, skip=index.places.pinyin_words(), head_chars=head_chars)]
+                 index.glossary.match(text, index.embedder, skip=index.places.pinyin_words(), fits=fits)]
     tokens = _tokens(text, folded, zh, places, index, named)
     groups = term_groups(text, folded, zh, places, index, named)
     if len(tokens) > MAX_TOKENS:  # a long question: its rarest words decide, and the work per question stays bounded
@@ -375,6 +403,7 @@ _EN_MEASURES = {
     "家": "companies enterprises firms businesses",
     "件": "proposals motions suggestions",
     "元": "money investment funding funds budget cost costs yuan",
+    "期": "issues",  # of a bulletin or a journal
 }  # events ("sessions", "activities") and writings ("reports") are left out: reports count them in many ways
 _EN_MEASURE = {word: zh for zh, words in _EN_MEASURES.items() for word in words.split()}
 _HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)

@@ -166,18 +166,28 @@ def asked_sections(index: Index, query: Query) -> list[tuple[Article, Section]]:
             elif 1 <= number <= len(top):
                 wanted.append((1.0, a, top[number - 1]))
             continue
+        lists: dict[int | None, list[tuple[int, Section]]] = {}  # the numbered items under each parent
         for sec in a.sections:
             m = _ITEM_MARK.match(sec.number)
-            if m and zh_number(m.group(1)) == number:
-                parents = []
-                at = sec.parent
-                while at is not None:
-                    parents.append(a.sections[at].title)
-                    at = a.sections[at].parent
-                text = fold(" ".join([a.title, *parents, sec.title]))
-                fit = sum(w for g, w in query.groups if g & set(index.tokenize(text)))
-                fit += sum(1.0 for y in query.years if str(y) in fold(" ".join(parents)))  # 三、2011年的工作
-                wanted.append((fit, a, sec))
+            n = zh_number(m.group(1)) if m else None
+            if n is not None:
+                lists.setdefault(sec.parent, []).append((n, sec))
+        for items in lists.values():
+            found = max(items, key=lambda it: it[0])[1] if number == LAST \
+                else next((s for n, s in items if n == number), None)
+            if found is None:
+                continue
+            sec = found
+            parents = []
+            at = sec.parent
+            while at is not None:
+                parents.append(a.sections[at].title)
+                at = a.sections[at].parent
+            text = fold(" ".join([a.title, *parents, sec.title]))
+            fit = sum(w for g, w in query.groups if g & set(index.tokenize(text)))
+            fit += sum(1.0 for y in query.years if str(y) in fold(" ".join(parents)))  # 三、2011年的工作
+            fit += 1.0 if query.intent.list_size == max(n for n, _ in items) else 0.0  # "its seven main tasks"
+            wanted.append((fit, a, sec))
     if not wanted:
         return []
     best = max(fit for fit, _, _ in wanted)
