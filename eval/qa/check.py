@@ -2,12 +2,14 @@
 """Check the QA evaluation sets in this folder against the documents.
 
 Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl,
-heldout4.jsonl, heldout5.jsonl (single questions) and compare-tune.jsonl,
-compare-heldout.jsonl, compare-heldout2.jsonl, compare-heldout3.jsonl
-(comparison questions). heldout2.jsonl to heldout5.jsonl, compare-heldout2.jsonl
-and compare-heldout3.jsonl are further held-out sets written blind; they get
+heldout4.jsonl, heldout5.jsonl, heldout6.jsonl (single questions) and
+compare-tune.jsonl, compare-heldout.jsonl, compare-heldout2.jsonl,
+compare-heldout3.jsonl, compare-heldout4.jsonl (comparison questions).
+heldout2.jsonl to heldout6.jsonl and compare-heldout2.jsonl to
+compare-heldout4.jsonl are further held-out sets written blind; they get
 every per-question check but are not counted in the coverage and split totals
-of tune + heldout. heldout5.jsonl has its own minimums (BLIND_MIN).
+of tune + heldout. heldout5.jsonl and heldout6.jsonl have their own minimums
+(BLIND_MIN).
 
 Documents:
   --real-dev DIR  (or env QA_REAL_DEV): folder holding corpus/, sources.tsv,
@@ -47,7 +49,8 @@ SHIPPED_PLACES = ["奎文区", "潍城区", "坊子区", "青州市", "寒亭区
                   "安丘市", "高密市", "昌邑市", "临朐县", "昌乐县"]
 # Minimums for a blind file: answerable questions per real excerpt and per long
 # report, and which-questions with several places on the shipped page.
-BLIND_MIN = {"heldout5.jsonl": {"real": 1, "long": 4, "which_places": 6}}
+BLIND_MIN = {"heldout5.jsonl": {"real": 1, "long": 4, "which_places": 6},
+             "heldout6.jsonl": {"real": 1, "long": 4, "which_places": 6}}
 KINDS = {"fact", "number", "which", "who", "when", "section", "unanswerable"}
 CORPORA = ("shipped", "real", "long")
 SINGLE_KEYS = ("id", "lang", "q", "corpus", "file", "place", "evidence", "kind", "unanswerable")
@@ -192,7 +195,7 @@ def main():
     single = {}
     seen_q = {}
     for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
-                 "heldout4.jsonl", "heldout5.jsonl"):
+                 "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         single[name] = rows
         for n, d in enumerate(rows, 1):
@@ -301,7 +304,7 @@ def main():
 
     compare = {}
     for name in ("compare-tune.jsonl", "compare-heldout.jsonl", "compare-heldout2.jsonl",
-                 "compare-heldout3.jsonl"):
+                 "compare-heldout3.jsonl", "compare-heldout4.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         compare[name] = rows
         for n, d in enumerate(rows, 1):
