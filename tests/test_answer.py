@@ -9,7 +9,7 @@ from cppcc_qa import answer, find_quotes, open_index, retrieve
 from cppcc_qa.evaluate import holds, load_compare, load_questions
 from cppcc_qa.textnorm import squeeze
 
-from conftest import CALIB_SET, DEV, EXTRA_SET, HOLDOUT_SET, RAW, ROOT
+from conftest import CALIB_SET, DEV, EXTRA_SET, HOLDOUT_SET, RAW, ROOT, config_for
 
 EXAMPLES = [
     "哪个区建立了知情明政工作站？", "which district built a knowledge station", "郑委员超市有什么功能？",
@@ -153,6 +153,30 @@ def test_who_wrote_the_piece_is_its_credit_line(fixture_index, kw):
     assert photo.found and squeeze(c.quote) == "通讯员王鹏摄" and c.place == "潍城区"
     assert squeeze(RAW[c.start : c.end]) == squeeze(c.quote)
     assert not answer("Who took the photos for the Yishui county report?", index=fixture_index).found
+    # A lead credit is quoted up to its closing bracket; a field of a metadata line from its label on.
+    lead = answer("阳朔县那篇稿子的记者叫什么？", index=fixture_index)
+    assert lead.found and squeeze(lead.citations[0].quote).endswith("记者唐小禾）")
+
+
+def test_a_field_of_a_metadata_line_is_quoted_alone(tmp_path):  # editor and publication date
+    from cppcc_qa.evidence import credit_span
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = ("县政协召开反映社情民意信息工作会议\n来源:某县政协 2025-12-19 10:48:47 责编:林一 周二\n\n"
+            "12月10日，县政协召开反映社情民意信息工作会议，部署全年信息报送工作。\n")
+    (corpus / "news.txt").write_text(text, encoding="utf-8")
+    idx = open_index(config=config_for(corpus, tmp_path / "index"))
+    article = next(iter(idx.articles.values()))
+    s, e = credit_span(idx, article.id, "edit")
+    assert text[s:e].strip() == "责编:林一 周二"
+    a = answer("那条新闻的责编是谁？", index=idx)
+    assert a.found and squeeze(a.citations[0].quote) == "责编:林一周二"
+    # When it was published: its date line, up to the next field.
+    when = answer("那条新闻是哪天发布的？", index=idx)
+    assert when.found and squeeze(when.citations[0].quote) == "来源:某县政协2025-12-1910:48:47"
+    c = when.citations[0]
+    assert squeeze(text[c.start : c.end]) == squeeze(c.quote)
 
 
 @pytest.mark.parametrize(("question", "heading", "parent"), [
@@ -271,3 +295,19 @@ def test_open_index_is_cached_and_thread_safe(config):
     with ThreadPoolExecutor(4) as pool:
         opened = list(pool.map(lambda _: open_index(config=config), range(8)))
     assert all(o is opened[0] for o in opened)
+
+
+def test_an_ordinal_question_gets_the_clause_with_those_ordinals(fixture_index):
+    a = answer("沂水县政协的工作报告是在第几届第几次会议上作的？", index=fixture_index)
+    assert a.found and "第十一届委员会第三次会议" in a.citations[0].quote
+
+
+def test_a_report_of_a_year_is_one_of_the_place_named(fixture_index):
+    from cppcc_qa.abstain import absent_report_year
+    from cppcc_qa.query import analyse
+
+    # The index holds reports of 2025 (the shipped page), but none of Yishui's: that report is not held.
+    for question in ("沂水县2025年的工作报告讲了什么？", "What did Yishui's 2025 report say?"):
+        assert absent_report_year(analyse(question, fixture_index), fixture_index)
+        assert not answer(question, index=fixture_index).found
+    assert absent_report_year(analyse("青州市2025年的报告讲了什么？", fixture_index), fixture_index) is None

@@ -171,6 +171,7 @@ def test_english_stemming_is_safe_across_server_threads():
     ("高密市政协主席叫什么？", ("主席",)),
     ("这条消息是哪位记者写的？", ("记者",)),
     ("揭牌时有哪几位区政协副主席到场？", ("副主席",)),
+    ("到场的区政协副主席有哪几位？", ("副主席",)), ("参加会议的秘书长都有谁？", ("秘书长",)),
     ("和区政协主席一起揭牌的是谁？", ()),  # the chairman is mentioned, not asked for
     ("Who is the chairman of the Gaomi CPPCC?", ("主席",)),
     ("哪个区建立了知情明政工作站？", ()),
@@ -238,3 +239,26 @@ def test_a_division_is_named_by_its_short_name_only_when_the_reports_say_it_more
     # The shipped page has 重庆 once, inside a correspondent's name (马重庆): Chongqing is still not named.
     assert "重庆" in index.text("2025-weifang-cppcc-highlights.txt") and not division_named("Chongqing", index)
     assert division_named("Qingzhou", index) and division_named("Xyzzy", index) is None
+
+
+@pytest.mark.parametrize(("question", "credit", "published", "ordinal", "how_many"), [
+    ("砀山县那条新闻的责编是谁？", "edit", False, "", False),
+    ("昌邑市那篇稿子的通讯员叫什么？", "write", False, "", False),
+    ("那篇文章的发布日期是哪天？", "", True, "", False),
+    ("When was the Bazhou item published?", "", True, "", False),
+    ("这篇报告是哪天作的？", "", False, "", False),  # given, not published: the occasion line answers
+    ("刚闭幕的全会是第几届第几次？", "", False, "届次", False),  # an ordinal, not a count
+    ("开了几次全会？", "", False, "", True),
+])
+def test_credits_publication_dates_and_ordinals(question, credit, published, ordinal, how_many):
+    intent = intent_of(question, (), ())
+    assert (intent.credit, intent.published, intent.ordinal, intent.how_many) == (credit, published, ordinal,
+                                                                                   how_many)
+
+
+@pytest.mark.parametrize(("question", "rel"), [
+    ("上海去年新建了多少座公园？", -1), ("How many parks did Shanghai add last year?", -1),
+    ("今年计划新增多少公园？", 0), ("2025年新增多少公园？", None), ("上年度预算执行情况如何？", None),
+])
+def test_a_year_named_relative_to_the_report(question, rel):
+    assert intent_of(question, (), ()).relative_year == rel

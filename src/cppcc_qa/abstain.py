@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from .lexical import EN_STOPWORDS, english_words, jieba_module, stem
+from .places import is_pinyin_name, pinyin_syllables
 from .settings import TUNING
 from .textnorm import CJK
 
@@ -103,27 +104,34 @@ class TermCheck:
 def check_terms(query: Query, index: Index, passages: Sequence[Passage] = ()) -> TermCheck:
     """Which of the question's topic words the indexed reports mention (``passages``: the retrieved ones)."""
     found = _chinese_terms(query.folded, index) if query.lang == "zh" else _english_terms(query.text, index, passages)
+    if query.intent.credit or query.intent.published:  # "那篇稿子的责编是谁": the piece and its credits name no topic
+        found = TermCheck(found.terms, tuple(w for w in found.missing if not PIECE.search(w)), found.entity)
     scope = absent_report_year(query, index) or missing_year(query, index, passages)
     if scope and not found.entity:
         return TermCheck(found.terms, found.missing, scope)
     return found
 
 
+PIECE = re.compile(r"^[那这该此本][条篇则份]|稿|报道|文章|新闻|消息|编辑|责编|记者|通讯员|作者|摄影|图片|照片|"
+                   r"\b(?:article|story|piece|item|report|news|editor|reporter|byline|photo\w*)s?\b", re.I)
 _REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:的|度)?[^，。？?\d]{0,10}?报告|"
                           r"\b((?:19|20)\d\d)\s+(?:[A-Za-z]+\s+){0,3}?report\b|"
                           r"\breport (?:of|for) ((?:19|20)\d\d)\b", re.I)
 
 
 def absent_report_year(query: Query, index: Index) -> str | None:
-    """A report of a year the index holds none of ("2007年政府工作报告": no 政府工作报告 of 2007; "the 2007 report")."""
+    """A report of a year the index holds none of ("2007年政府工作报告": no 政府工作报告 of 2007; "the 2007 report";
+    "Beijing's 2025 report": none of Beijing's of 2025)."""
     from .textnorm import fold
 
     for m in _REPORT_YEAR.finditer(query.folded):
         year = int(next(g for g in m.groups() if g))
         kind = re.sub(r"^\d{4}\s*年(?:的|度)?", "", m.group(0)) if m.group(1) else ""
         kind = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:市|省|区|县)", "", kind)  # 北京市政府工作报告 -> 政府工作报告
+        # "Beijing's 2025 government work report": a report of that year from the place named, if any is named.
+        places = {fold(p) for p in query.places}
         if not any(a.year == year and (not kind or kind == "报告" or _names_kind(kind, fold(a.title)))
-                   for a in index.articles.values()):
+                   and (not places or fold(a.place) in places) for a in index.articles.values()):
             return f"{year}年的{kind or '报告'}" if query.lang == "zh" else f"a {year} report"
     return None
 
@@ -218,7 +226,7 @@ def warm_up() -> None:
     """Load the tagger, lemmatizer and pinyin table now, so that a server's first question is not slower."""
     has_type("person", "本报讯")
     _form_stems("held")
-    _pinyin_syllables()
+    pinyin_syllables()
 
 
 # -- Chinese -------------------------------------------------------------------------------------------------
@@ -226,8 +234,8 @@ def warm_up() -> None:
 
 def _in_sources(term: str, index: Index, times: int = 1) -> bool:
     """Whether ``term`` occurs (at least ``times`` times) in the indexed source texts, folded (letter case
-    ignored)."""
-    pattern = re.compile(re.escape(term), re.IGNORECASE)
+    ignored; a blanked pinyin gloss between its characters does not count: 人民日(rì)报)."""
+    pattern = re.compile(r"\s*".join(map(re.escape, term)), re.IGNORECASE)
     if times == 1:
         return any(pattern.search(index.folded(s)) for s in index.manifest.sources)
     return sum(len(pattern.findall(index.folded(s))) for s in index.manifest.sources) >= times
@@ -306,41 +314,6 @@ def _related_present(stems: tuple[str, ...], present: frozenset[str]) -> bool:
         if len(s) >= 6 and any(p.startswith(s) or (len(p) >= 6 and s.startswith(p)) for p in present if " " not in p):
             return True
     return False
-
-
-@lru_cache(maxsize=1)
-def _pinyin_syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable (from pypinyin's character table): ``zhong``, ``lv`` …"""
-    import unicodedata
-
-    from pypinyin.pinyin_dict import pinyin_dict
-
-    out = set()
-    for value in pinyin_dict.values():
-        for syl in value.split(","):
-            out.add("".join(c for c in unicodedata.normalize("NFD", syl) if not unicodedata.combining(c)))
-    return frozenset(out)
-
-
-def is_pinyin_name(word: str) -> bool:
-    """Whether ``word`` reads as two or more pinyin syllables (Shouguang, Xue'er): a Chinese name."""
-    return pinyin_count(word) >= 2
-
-
-def pinyin_count(word: str) -> int:
-    """How many pinyin syllables spell ``word`` (le: 1, Shouguang: 2), or 0 when it is not pinyin."""
-    syllables = _pinyin_syllables()
-    count = 0
-    for part in word.lower().split("'"):
-        fewest: list[int | None] = [0] + [None] * len(part)  # fewest[i]: fewest syllables spelling part[:i]
-        for i in range(1, len(part) + 1):
-            options = [n + 1 for j in range(max(0, i - 6), i)
-                       if (n := fewest[j]) is not None and part[j:i] in syllables]
-            fewest[i] = min(options, default=None)
-        if not part or fewest[-1] is None:
-            return 0
-        count += fewest[-1]
-    return count
 
 
 def _syllables(text: str) -> tuple[str, set[int]]:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 import re
 
-from .abstain import check_terms, expected_type, has_type
-from .evidence import ABOUT_REPORT, Unit, citation_for, credit_span, names_post, score_units
-from .query import Query, analyse, check_k
+from .abstain import PIECE, check_terms, expected_type, has_type
+from .evidence import ABOUT_REPORT, FRAME, Unit, citation_for, credit_span, dateline_span, names_post, score_units
+from .query import PUBLISHED, Query, analyse, check_k
 from .records import Answer, Citation, Passage
 from .render import message, quoted_terms
 from .search import asked_sections, resolve_places, resolve_years, search
@@ -129,6 +129,15 @@ def _credited(query: Query, passages: list[Passage], index: Index) -> Answer:
     return _refusal(query, passages, (), "person")
 
 
+def _dated(query: Query, passages: list[Passage], index: Index) -> Answer | None:
+    """When the piece was published: the date line of the best article of the place asked about."""
+    for p in passages:
+        if _of_places_asked(query, p.place):
+            span = dateline_span(index, p.article_id)
+            return _quoted(query, [citation_for(1, index, p, *span)], passages) if span else None
+    return None
+
+
 def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING) -> Answer:
     units = score_units(query, passages, index, tuning) if passages else []
     unknown = check_terms(query, index, passages).reason if passages else ()
@@ -137,8 +146,16 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
             and max((u.figure for u in units), default=0.0) < (tuning.min_figure_zh if query.lang == "zh"
                                                                 else tuning.min_figure_en):
         return _refusal(query, passages, (), "figure")  # no figure in the evidence is about what is asked
-    if query.intent.credit and not weak and not unknown:
+    # "昌邑市那篇稿子的通讯员", "那条新闻的责编": the item of the place named, or the best one when the question names
+    # nothing but the piece and its credits.
+    about_piece = not any(not PIECE.search(t) and not (query.intent.published and PUBLISHED.search(t))
+                          for g, _ in query.groups for t in g if t not in FRAME)
+    if query.intent.credit and (not weak or query.places or about_piece) and not unknown:
         return _credited(query, passages, index)
+    if query.intent.published and (not weak or query.places or about_piece) and not unknown:
+        dated = _dated(query, passages, index)
+        if dated is not None:
+            return dated
     kind = None if weak or unknown else expected_type(query.text)
     if kind and not any(_holds(kind, query, u, index) for u in units[:3]):
         weak = True  # who holds a post, with no person named in the evidence; "when", with no date

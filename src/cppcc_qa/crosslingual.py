@@ -30,6 +30,19 @@ def _cedict_lines() -> Iterator[str]:
         yield from fh
 
 
+def _words(sense: str) -> list[str]:
+    return english_words(_PAREN.sub(" ", sense).removeprefix("to "))
+
+
+def _sounds(vocab: dict[str, int]) -> dict[str, tuple[str, ...]]:
+    """Toneless pinyin -> the corpus words of two or more characters that sound so, most frequent first."""
+    sounds: dict[str, list[str]] = defaultdict(list)
+    for w in sorted(vocab, key=lambda w: (-vocab[w], w)):
+        if _HAN.match(w) and len(w) >= 2:
+            sounds[romanize(w)].append(w)
+    return {k: tuple(v) for k, v in sounds.items()}
+
+
 @dataclass
 class Lexicon:
     """English word (``=lemma`` and ``~stem`` keys) -> Chinese words of the corpus with a weight in (0, 1].
@@ -51,6 +64,7 @@ class Lexicon:
 
     @classmethod
     def build(cls, vocab: dict[str, int], per_word: int = 6, chars: set[str] | None = None) -> Lexicon:
+        # long: one pass over CC-CEDICT (120k lines) fills every table; a pass per table would cost a second each
         """``vocab``: corpus word -> number of chunks it occurs in; ``chars``: the corpus's characters (jieba
         leaves one-character words such as 茶 out of ``vocab``), by default those of ``vocab``."""
         table: dict[str, dict[str, float]] = defaultdict(dict)
@@ -75,12 +89,10 @@ class Lexicon:
                 continue
             zh, proper = m.group(2), m.group(3)[:1].isupper()
             senses = [s for s in m.group(4).split("/") if s and not s.startswith(_SKIP_SENSES)]
-            if len(zh) <= 2 and not proper and senses:  # the first sense, when it is one word
-                words = english_words(_PAREN.sub(" ", senses[0]).removeprefix("to "))
-                if len(words) == 1:
-                    glyphs[lemma(words[0])].update(zh)
+            if len(zh) <= 2 and not proper and senses and len(first := _words(senses[0])) == 1:
+                glyphs[lemma(first[0])].update(zh)  # knowledge -> 知识: 知, 识
             for rank, sense in enumerate(senses):
-                words = english_words(_PAREN.sub(" ", sense).removeprefix("to "))
+                words = _words(sense)
                 if proper:  # "Qingdao, subprovincial city in Shandong" names Qingdao
                     words = words[:1] if sense[:1].isupper() else []
                 if not 1 <= len(words) <= 2:
@@ -96,7 +108,7 @@ class Lexicon:
             else:
                 continue
             for rank, sense in enumerate(s for s in m.group(4).split("/") if s and not s.startswith(_SKIP_EXPAND)):
-                words = english_words(_PAREN.sub(" ", sense).removeprefix("to "))
+                words = _words(sense)
                 if not 1 <= len(words) <= 3:
                     continue
                 weight = 1.0 / (1 + rank) / len(words)
@@ -112,12 +124,7 @@ class Lexicon:
         }
         present = frozenset(w for w, yes in mentioned.items() if yes)
         absent = frozenset(w for w, yes in mentioned.items() if not yes)
-        sounds: dict[str, list[str]] = defaultdict(list)
-        for w in sorted(vocab, key=lambda w: (-vocab[w], w)):
-            if _HAN.match(w) and len(w) >= 2:
-                sounds[romanize(w)].append(w)
-        return cls(en2zh, present, absent, {k: tuple(v) for k, v in sounds.items()},
-                   {k: "".join(sorted(v)) for k, v in glyphs.items()})
+        return cls(en2zh, present, absent, _sounds(vocab), {k: "".join(sorted(v)) for k, v in glyphs.items()})
 
     def entries(self, words: list[str]) -> list[tuple[str, list[tuple[str, float]]]]:
         """Each English term of ``words`` (a two-word dictionary phrase such as "put forward" is one term) with

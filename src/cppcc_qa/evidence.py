@@ -15,7 +15,7 @@ from .abstain import DATE, SURNAMES, has_type, tagged_words
 from .facts import answers_measure, states_measure
 from .places import base_name
 from .query import Query
-from .records import Citation, Fact, Paragraph, Passage
+from .records import Article, Citation, Fact, Paragraph, Passage
 from .settings import TUNING, Tuning
 from .store import Index
 from .textnorm import CJK, clause_spans, fold, repair, squeeze
@@ -89,7 +89,7 @@ CREDITS = {
                         rf"{_BY}\s*{_NAME}\s*$|{_NAME}\s*(?:供稿|撰稿)|"
                         rf"^\s*[（(]\s*{_NAME}(?:\s+{_NAME})*\s*[）)]\s*\S"),  # (张盛江) 近日,… : a bare byline
     "photo": re.compile(rf"(?:摄影|摄|图)\s*[:：]\s*{_NAME}|{_NAME}\s*摄\s*(?:$|[）)\s])"),
-    "edit": re.compile(rf"编辑\s*[:：]\s*{_NAME}"),
+    "edit": re.compile(rf"(?:编辑|责编)\s*[:：]\s*{_NAME}"),  # 责任编辑:…, 编辑:…, 责编:…
 }
 
 
@@ -100,17 +100,50 @@ def credit_span(index: Index, article_id: str, kind: str) -> tuple[int, int] | N
     a report's speaker line when it has no credit."""
     article = index.articles[article_id]
     folded = index.folded(article.source)
-    alone = len(index.articles_of(article.source)) == 1  # a single item: its 来源 line may follow the body
-    lo, hi = (0, len(folded)) if alone else (article.start, article.end)
-    at = lo
-    for line in folded[lo:hi].split("\n"):
-        start, at = at, at + len(line) + 1
+    for start, line in _item_lines(index, article_id):
         m = CREDITS[kind].search(line)
         if m:
-            return next(((s, e) for s, e in clause_spans(folded, start, start + len(line))
+            s, e = next(((s, e) for s, e in clause_spans(folded, start, start + len(line))
                          if s <= start + m.start() < e), (start, start + len(line)))
+            if _LABEL.match(m.group(0)):  # a field of a metadata line (来源:… 2025-12-19 责编:曹昱): that field on
+                s = start + m.start()
+            elif m.group(0)[:1] in "（(" and m.group(0)[-1:] in "）)":  # 本报讯（通讯员孙建树）昌邑市政协…: to the ）
+                e = min(e, start + m.end())
+            return s, e
     speaker = next((p for p in article.paragraphs if p.role == "speaker"), None)
     return (speaker.start, speaker.end) if kind == "write" and speaker else None
+
+
+def _item_lines(index: Index, article_id: str) -> list[tuple[int, str]]:
+    """Every folded line of an article with its offset, also those kept out of passages (bylines, captions,
+    来源 and 发布时间 lines); the whole file for a single item, whose 来源 line may follow the body."""
+    article = index.articles[article_id]
+    folded = index.folded(article.source)
+    alone = len(index.articles_of(article.source)) == 1
+    lo, hi = (0, len(folded)) if alone else (article.start, article.end)
+    out, at = [], lo
+    for line in folded[lo:hi].split("\n"):
+        out.append((at, line))
+        at += len(line) + 1
+    return out
+
+
+# 发布时间:2011-08-23 …; a short line that opens with a date: 四川政协报 2020-01-09 09:25
+_DATELINE = (re.compile(r"(?:发布|更新|刊发|发表)?(?:时间|日期)\s*[:：]\s*\d{4}\s*[-/.年]"),
+             re.compile(r"^\W{0,3}[^\d\n]{0,16}?\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}"))
+_NEXT_FIELD = re.compile(r"\s*(?:[\u4e00-\u9fff]{2,4}\s*[:：]|点击|浏览|阅读|字号|大字|中字|小字|打印|分享)")
+
+
+def dateline_span(index: Index, article_id: str) -> tuple[int, int] | None:
+    """Where the article says when it was published: a 发布时间:… field, or a short line that opens with a full
+    date (2024-02-03 08:15, 四川政协报2020-01-09), from its label or date to the line's end."""
+    for start, line in _item_lines(index, article_id):
+        m = _DATELINE[0].search(line) or _DATELINE[1].search(line)
+        if m and (m.start() > 0 or len(line.strip()) <= 40):
+            first = m.start() if m.start() > 0 else len(line) - len(line.lstrip())
+            nxt = _NEXT_FIELD.search(line, m.end())  # 发布时间:2011-08-23 09:48:05 点击率:22: up to the next field
+            return start + first, start + (nxt.start() if nxt else len(line.rstrip()))
+    return None
 
 
 def names_post(text: str, posts: tuple[str, ...]) -> bool:
@@ -165,6 +198,18 @@ def _role_at(index: Index, article_id: str, offset: int) -> str:
     return p.role if p else "body"
 
 
+_LABEL = re.compile(r"(?:编辑|责编|作者|摄影|摄|图|撰稿|撰文)\s*[:：]")
+
+
+def _of_year_asked(query: Query, article: Article, offset: int) -> bool:
+    """Whether the section at ``offset`` is about the year a question names relative to its report's date
+    ("去年" in a report given in 2026: the part headed 2025年工作回顾)."""
+    rel, date = query.intent.relative_year, article.meta.date
+    if rel is None or not date or not date[:4].isdigit():
+        return False
+    return str(int(date[:4]) + rel) in "".join(article.where(offset).section_path)
+
+
 def _figures(index: Index, passages: list[Passage]) -> dict[tuple[str, int], list[Fact]]:
     """Facts of the passages' articles by (source, clause start)."""
     out: dict[tuple[str, int], list[Fact]] = {}
@@ -212,6 +257,11 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
                 if not facts and query.measure and states_measure(text, query.measure):
                     figure = relevance(index, query, "", text, article.place)  # a figure whose label was not found
                 score += tuning.figure_bonus * figure
+            if query.intent.ordinal and all(re.search(rf"[零一二三四五六七八九十百\d]\s*{re.escape(c)}", text)
+                                            for c in query.intent.ordinal):
+                score += tuning.type_bonus  # "第几届第几次": 十四届三次
+            if _of_year_asked(query, article, s):
+                score += tuning.type_bonus / 2  # "去年新建了多少座公园": the part on the year before the report
             role = _role_at(index, p.article_id, s)
             if query.intent.when and (DATE.search(text) or role == "occasion"):
                 score += tuning.type_bonus

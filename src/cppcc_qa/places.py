@@ -161,6 +161,41 @@ def romanize(word: str) -> str:
     return "".join(lazy_pinyin(word)).lower()
 
 
+@lru_cache(maxsize=1)
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (from pypinyin's character table): ``zhong``, ``lv`` …"""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    out = set()
+    for value in pinyin_dict.values():
+        for syl in value.split(","):
+            out.add("".join(c for c in unicodedata.normalize("NFD", syl) if not unicodedata.combining(c)))
+    return frozenset(out)
+
+
+def is_pinyin_name(word: str) -> bool:
+    """Whether ``word`` reads as two or more pinyin syllables (Shouguang, Xue'er): a Chinese name."""
+    return pinyin_count(word) >= 2
+
+
+def pinyin_count(word: str) -> int:
+    """How many pinyin syllables spell ``word`` (le: 1, Shouguang: 2), or 0 when it is not pinyin."""
+    syllables = pinyin_syllables()
+    count = 0
+    for part in word.lower().split("'"):
+        fewest: list[int | None] = [0] + [None] * len(part)  # fewest[i]: fewest syllables spelling part[:i]
+        for i in range(1, len(part) + 1):
+            options = [n + 1 for j in range(max(0, i - 6), i)
+                       if (n := fewest[j]) is not None and part[j:i] in syllables]
+            fewest[i] = min(options, default=None)
+        if not part or fewest[-1] is None:
+            return 0
+        count += fewest[-1]
+    return count
+
+
 _ENGLISH_NATIONAL = re.compile(r"\b(?:state council|national|nationwide|china's|china)\b", re.I)
 
 

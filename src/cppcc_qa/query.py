@@ -34,9 +34,12 @@ _ITEM_WORD = r"(?:item|task|priority|priorities|point|measure|area)s?"
 _ITEM_EN = (re.compile(rf"\b{_ITEM_WORD}\s+(?:number\s+|no\.?\s*)?\(?(\d{{1,2}}|[a-z]+)\)?", re.I),  # item five
             re.compile(rf"\b([a-z]+)\s+{_ITEM_WORD}\b", re.I),  # the tenth item
             re.compile(rf"\b([a-z]+)\s+of\s+(?:[\w'’-]+\s+){{0,4}}?{_ITEM_WORD}\b", re.I),  # the ninth of its tasks
-            re.compile(r"\((\d{1,2})\)"))  # (8)
+            re.compile(r"\((\d{1,2})\)"),  # (8)
+            # "It lists ten areas of key work. What is the first one?": an ordinal of a list named before
+            re.compile(rf"(?=.*\b{_ITEM_WORD}\b).*?\b([a-z]+)\s+(?:one|of\s+(?:them|these|those))\b", re.I | re.S))
 _LAST_ITEM = re.compile(r"最后一(?:个|大)?(?:项|方面|条|点)|\b(?:final|last)\s+(?:of\s+(?:[\w'’-]+\s+){0,4}?)?"
-                        rf"{_ITEM_WORD}\b", re.I)
+                        rf"{_ITEM_WORD}\b|(?=.*\b{_ITEM_WORD}\b).*?\b(?:final|last)\s+(?:one|of\s+(?:them|these|those))\b",
+                        re.I | re.S)
 # How many items the list asked about has: "十方面重点工作", "its seven main tasks".
 _LIST_SIZE_ZH = re.compile(r"(?<![第后\d一二三四五六七八九十])([一二三四五六七八九十]{1,3})(?:个|大)?(?:方面|项)"
                            r"(?:重点|主要)?(?:工作|任务)")
@@ -45,7 +48,7 @@ _LIST_SIZE_EN = re.compile(rf"\b(two|three|four|five|six|seven|eight|nine|ten|\d
 _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|哪|\bwhich\b|"
                     r"\bwhat (?:district|city|county|place|province|"
                     r"report)s?\b|\bwhere\b", re.I)
-_HOW_MANY = re.compile(r"多少|(?<!哪)几(?!乎|月|号|日|点|时|年|天)|\bhow (?:many|much)\b|\bnumber of\b|"
+_HOW_MANY = re.compile(r"多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天)|\bhow (?:many|much)\b|\bnumber of\b|"
                        r"\bwhat (?:(?:is|was|were|are) the )?(?:share|percentage|rate|proportion|target|total|amount|"
                        r"value|size|figure|growth)\b|比例|比率|率是|增长目标|目标是", re.I)
 _POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
@@ -54,22 +57,27 @@ POSTS = ("执行主席", "副主席", "主席", "秘书长", "副书记", "书�
          "镇长", "省长", "总理", "副主任", "主任", "部长", "局长", "会长", "院长", "校长", "记者", "通讯员", "编辑",
          "主持人", "负责人", "主委")
 _POST_ALT = "|".join(sorted(POSTS, key=len, reverse=True))
-_POST_ASKED_ZH = re.compile(rf"({_POST_ALT})的?(?:是谁|叫什么|姓名|名字|是哪[一几]?位)|"
+_POST_ASKED_ZH = re.compile(rf"({_POST_ALT})的?(?:是谁|叫什么|姓名|名字|是哪[一几]?位|有哪[一几]?位|有哪些|都?有谁|"
+                            r"都是谁)|"
                             rf"(?:哪[一几]?位|谁是)[^，,。？?；;]{{0,8}}?({_POST_ALT})")
 _POST_ASKED_EN = re.compile(r"\b(?:who (?:is|was|are|were)|name of|which|what) (?:the |its |their |a )?"
                             r"(?:[\w'-]+ ){0,3}?(reporter|journalist|correspondent|photographer|"
                             r"chair(?:man|woman|person)?|mayor|secretary|director|editor|head|leader|governor|"
                             r"premier|president|minister|host)s?\b",
                             re.I)
-_WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|{_POST}.{{0,3}}(?:叫什么|有哪些|是哪|姓名|名字)|"
+_WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|(?:{_POST}|记者|通讯员|作者|编辑|责编|摄影)"
+                  r".{0,3}(?:叫什么|有哪些|是哪|姓名|名字)|"
                   r"\bwho\b|\bwhom\b|\bwhose\b|"
                   r"\b(?:which|what) (?:[\w-]+ )?(?:reporter|journalist|correspondent|photographer|official|leader|"
                   r"chair(?:man|woman|person)?|mayor|secretary|director|editor|person|people)s?\b|"
+                  # "which Tianqiao CPPCC member" (a person), not "which county's members" (a place)
+                  r"\bwhich (?!(?:county|counties|district|city|cities|province|place|town|village|"
+                  r"township|banner)s?\b)(?:[\w'-]+ ){0,3}?(?:member|deputy|delegate|expert|officer)\b|"
                   r"\bname of\b|\bwhat is (?:his|her|the) name\b", re.I)
 # Who wrote, reported or photographed the piece: the answer is its credit line (本报讯（记者…）, 作者:…, …摄).
 _CREDIT_ASKED = (
     ("photo", re.compile(r"摄影|拍摄|谁拍|照片|图片|\bphoto\w*|\bpicture|\bimage", re.I)),
-    ("edit", re.compile(r"编辑|\beditor|\bedited\b", re.I)),
+    ("edit", re.compile(r"编辑|责编|\beditor|\bedited\b", re.I)),
     ("write", re.compile(r"谁写|作者|记者|通讯员|供稿|撰稿|署名|(?:报道|稿子|文章|消息).{0,4}谁|谁.{0,6}(?:报道|写)|"
                          r"\breporter|\bjournalist|\bcorrespondent|\bauthor|\bwr[io]te\b|\bwritten\b|"
                          r"\breported\b|\bfiled\b|\bbyline", re.I)),
@@ -77,6 +85,10 @@ _CREDIT_ASKED = (
 _WHEN = re.compile(r"^\W*when\b|\b(?:by|until|since|from|as of) when\b|\b(?:which|what) (?:year|date|day|month)\b|"
                    r"\bon what date\b|什么时候|何时|哪一?年|几月|哪一?天|"
                    r"哪天|几号|哪日|几点", re.I)
+_RELATIVE_YEAR = ((-1, re.compile(r"去年|上一?年(?!度)|\b(?:last|past|previous) year\b", re.I)),
+                  (0, re.compile(r"今年|本年|\bthis year\b", re.I)))
+PUBLISHED = re.compile(r"发布|刊发|刊登|刊载|刊出|发表|见报|登载|推送|上线|\bpublish\w*|\bcarried\b|\bposted\b|"
+                        r"\bprinted\b|\bput (?:out|online)\b|\bwent online\b", re.I)
 _COMPARE_STRONG = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|排序|比较|对比|相比|各县|各区|各市|各地|"
                              r"各县市区|哪个更|哪个多|"
                              r"多了还是少了|增加了还是|变化|\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\brank|\bcompare|"
@@ -142,6 +154,9 @@ class Intent:
     item: int | None = None  # "（八）讲什么", "item (8)": the number of a list item inside a part (LAST: the last)
     list_size: int | None = None  # "七方面工作里的第七方面": how many items the question says that list has
     credit: str = ""  # who wrote ("write"), photographed ("photo") or edited ("edit") the piece
+    published: bool = False  # when the piece was published ("哪天刊发的", "when was it posted")
+    ordinal: str = ""  # "第几届第几次": the measure words of the ordinals asked for (届次)
+    relative_year: int | None = None  # "去年": -1, "今年": 0, of the year a report was given
 
     @property
     def asks_section(self) -> bool:
@@ -242,7 +257,11 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
     return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=bool(_WHO.search(text)),
                   when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text),
                   item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None, list_size=_list_size(text),
-                  credit=_credit_asked(text) if _WHO.search(text) else "")
+                  credit=_credit_asked(text) if _WHO.search(text) else "",
+                  relative_year=next((n for n, p in _RELATIVE_YEAR if p.search(text)), None),
+                  ordinal="".join(re.findall(r"第几\s*([\u4e00-\u9fff])", text)),
+                  published=bool(_WHEN.search(text) or re.search(r"日期|\bdate\b", text, re.I))
+                  and bool(PUBLISHED.search(text)))
 
 
 def _credit_asked(text: str) -> str:
@@ -367,8 +386,7 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
     years = tuple(int(y) for y in _YEAR.findall(folded))
     named: list[tuple[str, str]] = []
     if not zh and index.glossary is not None:
-        from .abstain import pinyin_count
-        from .places import romanize
+        from .places import pinyin_count, romanize
 
         def fits(word: str, term: str) -> bool | None:
             chars = {ch for _, entries in index.lexicon.entries([word]) for zh_word, _ in entries for ch in zh_word}

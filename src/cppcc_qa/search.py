@@ -150,22 +150,25 @@ def asked_sections(index: Index, query: Query) -> list[tuple[Article, Section]]:
     """The sections a question asks about: the Nth top-level part ("2005年报告的第五部分"), or the Nth item of a
     list inside a part ("（八）", "item (8)") in the part whose heading the question's words fit best
     ("Beijing's key work for 2026": 二、2026年重点工作, not 一、2025年工作回顾)."""
-    number = query.intent.section if query.intent.section is not None else query.intent.item
-    if number is None:
+    part, number = query.intent.section, query.intent.item
+    if part is None and number is None:
         return []
     wanted: list[tuple[float, Article, Section]] = []
     for a in index.articles.values():
         if not a.sections or (query.years and a.year not in query.years) \
                 or (query.places and a.place not in query.places):
             continue
-        if query.intent.section is not None:
+        within: Section | None = None  # "第三部分里的第二项": the part the item is asked in
+        if part is not None:
             levels = sorted({s.level for s in a.sections if s.level in (0, 1) and s.number})
             top = [s for s in a.sections if levels and s.level == levels[-1] and s.number]
-            if top and number == LAST:
-                wanted.append((1.0, a, top[-1]))
-            elif 1 <= number <= len(top):
-                wanted.append((1.0, a, top[number - 1]))
-            continue
+            within = top[-1] if top and part == LAST else top[part - 1] if 1 <= part <= len(top) else None
+            if number is None:
+                if within is not None:
+                    wanted.append((1.0, a, within))
+                continue
+            if within is None:
+                continue
         lists: dict[int | None, list[tuple[int, Section]]] = {}  # the numbered items under each parent
         for sec in a.sections:
             m = _ITEM_MARK.match(sec.number)
@@ -175,7 +178,7 @@ def asked_sections(index: Index, query: Query) -> list[tuple[Article, Section]]:
         for items in lists.values():
             found = max(items, key=lambda it: it[0])[1] if number == LAST \
                 else next((s for n, s in items if n == number), None)
-            if found is None:
+            if found is None or (within is not None and not within.start <= found.start < within.end):
                 continue
             sec = found
             parents = []
