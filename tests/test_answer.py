@@ -166,8 +166,13 @@ def test_a_field_of_a_metadata_line_is_quoted_alone(tmp_path):  # editor and pub
     text = ("县政协召开反映社情民意信息工作会议\n来源:某县政协 2025-12-19 10:48:47 责编:林一 周二\n\n"
             "12月10日，县政协召开反映社情民意信息工作会议，部署全年信息报送工作。\n")
     (corpus / "news.txt").write_text(text, encoding="utf-8")
+    closing = "某县政协委员工作室揭牌\n\n8月10日，某县首个委员工作室揭牌。工作室将成为建言的平台。(林晓雨周明)\n"
+    (corpus / "studio.txt").write_text(closing, encoding="utf-8")
     idx = open_index(config=config_for(corpus, tmp_path / "index"))
-    article = next(iter(idx.articles.values()))
+    by_source = {a.source: a for a in idx.articles.values()}
+    s, e = credit_span(idx, by_source["studio.txt"].id, "write")  # the names that close the body
+    assert closing[s:e] == "(林晓雨周明)"
+    article = by_source["news.txt"]
     s, e = credit_span(idx, article.id, "edit")
     assert text[s:e].strip() == "责编:林一 周二"
     a = answer("那条新闻的责编是谁？", index=idx)
@@ -311,3 +316,34 @@ def test_a_report_of_a_year_is_one_of_the_place_named(fixture_index):
         assert absent_report_year(analyse(question, fixture_index), fixture_index)
         assert not answer(question, index=fixture_index).found
     assert absent_report_year(analyse("青州市2025年的报告讲了什么？", fixture_index), fixture_index) is None
+
+
+def test_comparison_rows_count_the_thing_asked(tmp_path):
+    """A place's category figure beats its total when the question names the category; one place's statistic
+    worded differently in the reports of three years still makes three rows."""
+    import json
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    docs = {
+        "a.txt": ("甲市政协提案审查情况\n\n大会共收到提案110件。其中，城市建设管理类29件，社保民生类17件。\n",
+                  {"place": "甲市", "year": 2020}),
+        "b.txt": ("乙市政协提案审查情况\n\n属城乡建设与管理方面提案47件；属科教文卫方面提案18件。\n",
+                  {"place": "乙市", "year": 2020}),
+        "r2005.txt": ("2005年江南省政府工作报告\n\n去年全年粮食总产量达到4690万吨，增产380万吨。\n",
+                      {"place": "江南省", "year": 2005}),
+        "r2009.txt": ("2009年江南省政府工作报告\n\n粮食连续五年增产，总产量５２８５万吨，创历史最高水平。\n",
+                      {"place": "江南省", "year": 2009}),
+        "r2011.txt": ("2011年江南省政府工作报告\n\n粮食产量屡创历史新高，去年达到5464万吨，连续7年增产。\n",
+                      {"place": "江南省", "year": 2011}),
+    }
+    for name, (text, meta) in docs.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+        (corpus / f"{name}.meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    idx = open_index(config=config_for(corpus, tmp_path / "index"))
+    a = answer("甲市和乙市的提案里，城市建设管理这一类分别有多少件？", index=idx)
+    rows = {r.place: r.value_text + r.unit for r in a.table}
+    assert rows == {"乙市": "47件", "甲市": "29件"}
+    years = answer("2005、2009、2011年江南省报告里的粮食总产量分别是多少？", index=idx)
+    assert {r.year: r.value_text for r in years.table} == {2005: "4690", 2009: "５２８５", 2011: "5464"}
+    assert years.table[0].year == 2011  # the largest first

@@ -90,7 +90,7 @@ UNITS = {
     "chinese-thousands": ("接待群众两千三百人次。", 2300, "人次", "接待群众"),
     "traditional-label": ("收到意見建議64條。", 64, "条", "收到意見建議"),
     "anniversary": ("举办建县1200周年纪念活动。", 1200, "周年", "纪念活动"),
-    "age": ("人均预期寿命提高到81.5岁。", 81.5, "岁", "人均预期寿命提高到"),
+    "age": ("人均预期寿命提高到81.5岁。", 81.5, "岁", "人均预期寿命"),  # the linking verb is not counted
 }
 
 
@@ -355,3 +355,10 @@ def test_a_long_word_is_a_topic_even_when_one_of_its_parts_is_a_frame_word():
     assert _topic(frozenset({"政协提案", "政协", "提案"}))  # 政协 is only a part of the word asked
     assert not _topic(frozenset({"政协"})) and not _topic(frozenset({"多少"}))
     assert not _topic(frozenset({"提案", "提升", "提出"}))  # an English word one of whose translations frames
+
+
+def test_a_figure_after_a_time_word_counts_the_clause_subject():
+    facts, raw = facts_of("棉花产量屡创新高，去年达到590万吨，连续增产；")
+    f = only(facts, 590, "万吨")
+    assert f.label == "棉花产量" and f.qualifier == "达到"
+    check_fact_offsets(f, raw)

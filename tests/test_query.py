@@ -44,6 +44,7 @@ def test_places_are_found_in_either_script_and_in_pinyin():
     ("省政协第二十八组是几月几号去通山县调研的？", {"when"}),
     ("By when was the handling to be finished?", {"when"}),
     ("哪个县市区政协组织的协商活动场次最多？", {"which", "compare"}),
+    ("区检察院办的案子被最高检评为典型案例，是哪个行业的？", {"which"}),  # 最高检 is a court, not "the most"
     ("2005年和2009年的国内生产总值增长目标分别是多少？", {"how_many", "compare"}),
     ("What urban job targets did Beijing and Shanghai set?", {"compare"}),
 ])
@@ -174,6 +175,7 @@ def test_english_stemming_is_safe_across_server_threads():
     ("到场的区政协副主席有哪几位？", ("副主席",)), ("参加会议的秘书长都有谁？", ("秘书长",)),
     ("和区政协主席一起揭牌的是谁？", ()),  # the chairman is mentioned, not asked for
     ("Who is the chairman of the Gaomi CPPCC?", ("主席",)),
+    ("Which Gaomi city CPPCC vice-chair joined the visit?", ("副主席",)),
     ("哪个区建立了知情明政工作站？", ()),
 ])
 def test_the_post_a_who_question_asks_about(index, question, posts):

@@ -55,6 +55,7 @@ def test_each_user_sees_only_their_conversations(browser: Any, server: Server) -
         titles = _titles(page)
         assert any(QB[:30] in t for t in titles) and not any(QA in t for t in titles)
     with open_page(browser, server.url, login=A) as page:
+        page.wait_for_selector("#conv-list label")  # A's list fills in after the sign-in line
         titles = _titles(page)
         assert any(QA in t for t in titles) and not any(QB[:30] in t for t in titles)
 

@@ -110,6 +110,11 @@ def credit_span(index: Index, article_id: str, kind: str) -> tuple[int, int] | N
             elif m.group(0)[:1] in "（(" and m.group(0)[-1:] in "）)":  # 本报讯（通讯员孙建树）昌邑市政协…: to the ）
                 e = min(e, start + m.end())
             return s, e
+    if kind == "write":  # …会员交流的平台”。(庄伊欣胡祖原): names in brackets closing the body
+        for start, line in reversed(_item_lines(index, article_id)):
+            m = _TRAILING_NAMES.search(line)
+            if m and all(flag == "nr" for _, flag in tagged_words(m.group(1))):
+                return start + m.start() + 1, start + m.end()
     speaker = next((p for p in article.paragraphs if p.role == "speaker"), None)
     return (speaker.start, speaker.end) if kind == "write" and speaker else None
 
@@ -198,6 +203,7 @@ def _role_at(index: Index, article_id: str, offset: int) -> str:
     return p.role if p else "body"
 
 
+_TRAILING_NAMES = re.compile(r"[。！？!?”」]\s*[（(]\s*([\u4e00-\u9fff]{2,12})\s*[）)]\s*$")
 _LABEL = re.compile(r"(?:编辑|责编|作者|摄影|摄|图|撰稿|撰文)\s*[:：]")
 
 

@@ -97,6 +97,7 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
     for m in _DELIM.finditer(folded, clause_start, start):
         s = m.end()
     phrase = folded[s:start]
+    segment = s  # where the phrase's segment of the clause begins
     if not phrase.strip() and folded[max(clause_start, start - 1) : start] == "》":
         opening = folded.rfind("《", clause_start, start)
         return (opening + 1, start - 1) if opening >= 0 and 2 < start - opening <= 20 else None
@@ -121,6 +122,11 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         s += cut
         phrase = phrase[cut:]
     phrase = phrase.rstrip("共计达约近")
+    link = _LINK.search(phrase)  # 粮食总产量达到46947万吨: what is counted is 粮食总产量
+    if link and link.start() >= 2:
+        phrase = phrase[: link.start()]
+    elif ((link and link.start() == 0) or _TIME.fullmatch(phrase)) and segment > clause_start:
+        return _leading_noun(folded, clause_start, segment - 1)  # 粮食产量屡创新高，去年达到54641万吨: the subject
     if len(phrase) < 2 or not re.search(r"[\u4e00-\u9fff]", phrase):
         return None
     if len(phrase) > 16:  # a long run: its last 16 characters, from a boundary (读书学习、视察调研 -> 视察调研)
@@ -128,6 +134,28 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         boundary = re.search(r"[、，]", folded[s : s + 6])
         s += boundary.end() if boundary else 0
     return s, s + min(start - s, len(phrase))
+
+
+_LINK = re.compile(r"(?:达到|增至|增加到|提高到|超过|突破)$")  # a verb between what is counted and the figure
+
+
+def _leading_noun(folded: str, clause_start: int, end: int) -> tuple[int, int] | None:
+    """The noun phrase opening the segment of the clause that ends at ``end`` (a delimiter): its subject, 粮食产量
+    of 粮食产量屡创历史新高，."""
+    s = clause_start
+    for m in _DELIM.finditer(folded, clause_start, end):
+        s = m.end()
+    import jieba.posseg as pseg
+
+    from .lexical import jieba_module
+
+    jieba_module()
+    length = 0
+    for t in pseg.cut(folded[s:end], HMM=False):
+        if not t.flag.startswith(_NOUN_FLAGS):
+            break
+        length += len(t.word)
+    return (s, s + length) if length >= 2 else None
 
 
 def _label_after(folded: str, end: int, clause_end: int) -> tuple[int, int] | None:

@@ -61,15 +61,15 @@ _POST_ASKED_ZH = re.compile(rf"({_POST_ALT})的?(?:是谁|叫什么|姓名|名�
                             r"都是谁)|"
                             rf"(?:哪[一几]?位|谁是)[^，,。？?；;]{{0,8}}?({_POST_ALT})")
 _POST_ASKED_EN = re.compile(r"\b(?:who (?:is|was|are|were)|name of|which|what) (?:the |its |their |a )?"
-                            r"(?:[\w'-]+ ){0,3}?(reporter|journalist|correspondent|photographer|"
+                            r"(?:[\w']+[ -]){0,4}?(reporter|journalist|correspondent|photographer|"
                             r"chair(?:man|woman|person)?|mayor|secretary|director|editor|head|leader|governor|"
                             r"premier|president|minister|host)s?\b",
                             re.I)
 _WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|(?:{_POST}|记者|通讯员|作者|编辑|责编|摄影)"
                   r".{0,3}(?:叫什么|有哪些|是哪|姓名|名字)|"
                   r"\bwho\b|\bwhom\b|\bwhose\b|"
-                  r"\b(?:which|what) (?:[\w-]+ )?(?:reporter|journalist|correspondent|photographer|official|leader|"
-                  r"chair(?:man|woman|person)?|mayor|secretary|director|editor|person|people)s?\b|"
+                  r"\b(?:which|what) (?:[\w']+[ -]){0,4}?(?:reporter|journalist|correspondent|photographer|official|"
+                  r"leader|chair(?:man|woman|person)?|mayor|secretary|director|editor|person|people)s?\b|"
                   # "which Tianqiao CPPCC member" (a person), not "which county's members" (a place)
                   r"\bwhich (?!(?:county|counties|district|city|cities|province|place|town|village|"
                   r"township|banner)s?\b)(?:[\w'-]+ ){0,3}?(?:member|deputy|delegate|expert|officer)\b|"
@@ -89,7 +89,8 @@ _RELATIVE_YEAR = ((-1, re.compile(r"去年|上一?年(?!度)|\b(?:last|past|prev
                   (0, re.compile(r"今年|本年|\bthis year\b", re.I)))
 PUBLISHED = re.compile(r"发布|刊发|刊登|刊载|刊出|发表|见报|登载|推送|上线|\bpublish\w*|\bcarried\b|\bposted\b|"
                         r"\bprinted\b|\bput (?:out|online)\b|\bwent online\b", re.I)
-_COMPARE_STRONG = re.compile(r"最多|最少|最高|最低|最大|最小|排名|排行|排序|比较|对比|相比|各县|各区|各市|各地|"
+_COMPARE_STRONG = re.compile(r"最多|最少|最高(?!检|法|人民)|最低|最大|最小|排名|排行|排序|比较|对比|相比|各县|各区|"
+                             r"各市|各地|"
                              r"各县市区|哪个更|哪个多|"
                              r"多了还是少了|增加了还是|变化|\bmost\b|\bleast\b|\bhighest\b|\blowest\b|\brank|\bcompare|"
                              r"\bcomparison\b|\beach (?:county|district|city|place)\b|\bchange[ds]?\b|\bversus\b|"
@@ -454,7 +455,10 @@ def posts_asked(text: str, folded: str, zh: bool, index: Index) -> tuple[str, ..
     if zh:
         found = {m.group(1) or m.group(2) for m in _POST_ASKED_ZH.finditer(folded)}
     else:
-        words = [m.group(1) for m in _POST_ASKED_EN.finditer(text)]
+        matches = list(_POST_ASKED_EN.finditer(text))
+        words = ["chairman" if m.group(1).lower().startswith("chair") else m.group(1) for m in matches]  # chair: 椅子
         found = {post for zh_word, _ in index.lexicon.expand(" ".join(words)) for post in POSTS
                  if zh_word.endswith(post)} if words else set()
+        if any(re.search(r"\b(?:vice|deputy)[\s-]*$", text[m.start() : m.start(1)], re.I) for m in matches):
+            found = {f"副{p}" for p in found if f"副{p}" in POSTS}  # a vice-chair: 副主席
     return tuple(sorted(found, key=len, reverse=True))

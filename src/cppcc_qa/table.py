@@ -49,6 +49,12 @@ def head_noun(label: str) -> str:
     return words[-1] if words else fold(label)[-2:]
 
 
+def same_head(a: str, b: str, loose: bool = False) -> bool:
+    """Whether two head nouns name the same thing: equal, or (``loose``: one place's statistic across its reports
+    of several years, worded anew each year) ending in the same two-character word (总产量 and 粮食产量: 产量)."""
+    return a == b or (loose and len(a) >= 2 and len(b) >= 2 and a[-2:] == b[-2:])
+
+
 def base_value(f: Fact | TableRow) -> float:
     """A figure in its measure's base unit (亿元 -> 元, 万人 -> 人), so rows of one measure compare."""
     return f.value * _SCALE.get(f.unit, 1.0)
@@ -125,6 +131,11 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
     return scored
 
 
+def _key(group: list[_Scored], s: _Scored) -> object:
+    """What a row of ``group`` stands for: its place, or its year when all are of one place."""
+    return s.fact.place if len({g.fact.place for g in group}) >= 2 else (s.fact.year or 0)
+
+
 def _per_key(query: Query, group: list[_Scored]) -> list[_Scored]:
     """The most relevant figure of each place (of each year, when all are of one place)."""
     by_place = {s.fact.place for s in group}
@@ -153,12 +164,24 @@ def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
         scored = same_source  # "哪个县…最多" over a page of county items: compare within it, not across reports
     same_measure = [s for s in scored if measure_class(s.fact.unit) == measure
                     and (s.relevance >= 0.25 * best.relevance or s.fact.place in named)]
-    same_thing = _per_key(query, [s for s in same_measure if head_noun(s.fact.label) == head])
+    loose = len({s.fact.place for s in same_measure}) == 1  # rows are years
+    same_thing = _per_key(query, [s for s in same_measure if same_head(head_noun(s.fact.label), head, loose)])
     if len(same_thing) >= 2:
+        # A place whose own figure fits the question far better under another head noun ("城市建设管理类29件"
+        # beside "大会共收到提案110件", asked about 城市建设管理) shows that figure; the table then says so.
+        same_thing = [_better_fit(row, same_measure, same_thing) for row in same_thing]
         labels = {fold(re.sub(r"\s+", "", s.fact.label)) for s in same_thing}
         return same_thing, len(labels) > 1 and not _similar(labels)
     rows = _per_key(query, [s for s in same_measure if s.relevance >= 0.5 * best.relevance or s.fact.place in named])
-    return rows, len({head_noun(s.fact.label) for s in rows}) > 1
+    heads = [head_noun(s.fact.label) for s in rows]
+    return rows, any(not same_head(a, b, loose) for a, b in itertools.combinations(heads, 2))
+
+
+def _better_fit(row: _Scored, candidates: list[_Scored], rows: list[_Scored]) -> _Scored:
+    """The figure of the row's place (and year) that fits the question at least twice as well, if any."""
+    mine = [s for s in candidates if s.fact.place == row.fact.place and _key(rows, s) == _key(rows, row)]
+    best = max(mine, key=lambda s: (round(s.relevance, 6), s.named, -s.rank), default=row)
+    return best if best.relevance >= 2 * row.relevance else row
 
 
 def _similar(labels: set[str]) -> bool:
