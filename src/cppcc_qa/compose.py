@@ -129,6 +129,12 @@ def _credited(query: Query, passages: list[Passage], index: Index) -> Answer:
     return _refusal(query, passages, (), "person")
 
 
+def _about_the_piece(query: Query) -> bool:
+    """Whether the question's words name nothing but the piece, its credits and its publication (那条新闻的责编)."""
+    return not any(not PIECE.search(t) and not (query.intent.published and PUBLISHED.search(t))
+                   for g, _ in query.groups for t in g if t not in FRAME)
+
+
 def _dated(query: Query, passages: list[Passage], index: Index) -> Answer | None:
     """When the piece was published: the date line of the best article of the place asked about."""
     for p in passages:
@@ -148,11 +154,10 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
         return _refusal(query, passages, (), "figure")  # no figure in the evidence is about what is asked
     # "昌邑市那篇稿子的通讯员", "那条新闻的责编": the item of the place named, or the best one when the question names
     # nothing but the piece and its credits.
-    about_piece = not any(not PIECE.search(t) and not (query.intent.published and PUBLISHED.search(t))
-                          for g, _ in query.groups for t in g if t not in FRAME)
-    if query.intent.credit and (not weak or query.places or about_piece) and not unknown:
-        return _credited(query, passages, index)
-    if query.intent.published and (not weak or query.places or about_piece) and not unknown:
+    if (query.intent.credit or query.intent.published) and not unknown \
+            and (not weak or query.places or _about_the_piece(query)):
+        if query.intent.credit:
+            return _credited(query, passages, index)
         dated = _dated(query, passages, index)
         if dated is not None:
             return dated

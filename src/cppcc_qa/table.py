@@ -131,18 +131,21 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
     return scored
 
 
-def _key(group: list[_Scored], s: _Scored) -> object:
-    """What a row of ``group`` stands for: its place, or its year when all are of one place."""
-    return s.fact.place if len({g.fact.place for g in group}) >= 2 else (s.fact.year or 0)
+def _by_place(group: list[_Scored]) -> bool:
+    """Whether the rows of ``group`` stand for places (else for years: all are of one place)."""
+    return len({g.fact.place for g in group}) >= 2
+
+
+def _key(s: _Scored, by_place: bool) -> object:
+    return s.fact.place if by_place else (s.fact.year or 0)
 
 
 def _per_key(query: Query, group: list[_Scored]) -> list[_Scored]:
     """The most relevant figure of each place (of each year, when all are of one place)."""
-    by_place = {s.fact.place for s in group}
-    key = (lambda s: s.fact.place) if len(by_place) >= 2 else (lambda s: s.fact.year or 0)
+    by_place = _by_place(group)
     chosen: dict[object, _Scored] = {}
     for s in sorted(group, key=lambda s: (-round(s.relevance, 6), -s.named, s.rank, s.fact.id)):
-        chosen.setdefault(key(s), s)
+        chosen.setdefault(_key(s, by_place), s)
     return list(chosen.values())
 
 
@@ -164,7 +167,7 @@ def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
         scored = same_source  # "哪个县…最多" over a page of county items: compare within it, not across reports
     same_measure = [s for s in scored if measure_class(s.fact.unit) == measure
                     and (s.relevance >= 0.25 * best.relevance or s.fact.place in named)]
-    loose = len({s.fact.place for s in same_measure}) == 1  # rows are years
+    loose = not _by_place(same_measure)  # rows are years
     same_thing = _per_key(query, [s for s in same_measure if same_head(head_noun(s.fact.label), head, loose)])
     if len(same_thing) >= 2:
         # A place whose own figure fits the question far better under another head noun ("城市建设管理类29件"
@@ -179,7 +182,8 @@ def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
 
 def _better_fit(row: _Scored, candidates: list[_Scored], rows: list[_Scored]) -> _Scored:
     """The figure of the row's place (and year) that fits the question at least twice as well, if any."""
-    mine = [s for s in candidates if s.fact.place == row.fact.place and _key(rows, s) == _key(rows, row)]
+    by_place = _by_place(rows)
+    mine = [s for s in candidates if s.fact.place == row.fact.place and _key(s, by_place) == _key(row, by_place)]
     best = max(mine, key=lambda s: (round(s.relevance, 6), s.named, -s.rank), default=row)
     return best if best.relevance >= 2 * row.relevance else row
 
