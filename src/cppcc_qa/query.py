@@ -255,14 +255,14 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
     compare = bool(_COMPARE_STRONG.search(text)) or (several and (bool(_COMPARE_WEAK.search(text))
                                                                     or bool(_HOW_MANY.search(text))
                                                                     or bool(_NUMERIC_NOUN.search(text))))
-    return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=bool(_WHO.search(text)),
-                  when=bool(_WHEN.search(text)), compare=compare, section=_section_number(text),
+    who, when = bool(_WHO.search(text)), bool(_WHEN.search(text))
+    return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=who,
+                  when=when, compare=compare, section=_section_number(text),
                   item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None, list_size=_list_size(text),
-                  credit=_credit_asked(text) if _WHO.search(text) else "",
+                  credit=_credit_asked(text) if who else "",
                   relative_year=next((n for n, p in _RELATIVE_YEAR if p.search(text)), None),
                   ordinal="".join(re.findall(r"第几\s*([\u4e00-\u9fff])", text)),
-                  published=bool(_WHEN.search(text) or re.search(r"日期|\bdate\b", text, re.I))
-                  and bool(PUBLISHED.search(text)))
+                  published=(when or bool(re.search(r"日期|\bdate\b", text, re.I))) and bool(PUBLISHED.search(text)))
 
 
 def _credit_asked(text: str) -> str:
