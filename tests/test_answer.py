@@ -347,3 +347,22 @@ def test_comparison_rows_count_the_thing_asked(tmp_path):
     years = answer("2005、2009、2011年江南省报告里的粮食总产量分别是多少？", index=idx)
     assert {r.year: r.value_text for r in years.table} == {2005: "4690", 2009: "５２８５", 2011: "5464"}
     assert years.table[0].year == 2011  # the largest first
+
+
+def test_a_figure_answers_only_when_its_clause_says_what_is_counted(fixture_index):
+    # 培训委员210人 counts members, not women members: the reports do not say how many women took part.
+    assert not answer("乐陵市政协举办的提案业务培训班有多少名女委员参加？", index=fixture_index).found
+    a = answer("乐陵市政协举办的提案业务培训班培训了多少名委员？", index=fixture_index)
+    assert a.found and "培训委员210人" in a.citations[0].quote
+    # A rate the report does not give is not answered by another rate (面商率).
+    assert not answer("乐陵市政协提案的满意率是多少？", index=fixture_index).found
+    a = answer("乐陵市政协立案的提案中，社会事业类有多少件？", index=fixture_index)
+    assert a.found and "社会事业类92件" in a.citations[0].quote
+    a = answer("乐陵市政协确定的重点提案有多少件？", index=fixture_index)
+    assert a.found and "重点提案12件" in a.citations[0].quote
+
+
+def test_who_chairs_asks_for_the_chairman(fixture_index):
+    # The report is given by a vice-chairman (副主席): he does not answer who chairs the committee.
+    a = answer("Who chairs the Leling CPPCC?", index=fixture_index)
+    assert not a.found and "chairs" not in a.text

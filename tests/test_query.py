@@ -264,3 +264,23 @@ def test_credits_publication_dates_and_ordinals(question, credit, published, ord
 ])
 def test_a_year_named_relative_to_the_report(question, rel):
     assert intent_of(question, (), ()).relative_year == rel
+
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("武汉市政协的提案中有多少件被定为重点提案？", ["重点"]),  # after the question word; 提案 is tagged a verb
+    ("山塘镇政协委员工作室有几位女委员？", ["女", "委员"]),
+    ("乐平市政协委员对提案办理的满意率是多少？", ["满意率"]),  # the subject of 是多少
+    ("教育类提案有多少件？", ["教育", "提案"]),
+    ("立案的提案中，社会建设方面有多少件？", ["社会", "建设"]),
+    ("昌乐县一共建成了多少个“乐商量”活动室？", ["乐商量", "活动室"]),  # a quoted name whole
+    ("安丘市审查立案了多少件提案？", []),  # 立案了: a verb phrase before 多少 says nothing counted
+    ("中央财政拿出多少钱支持再就业？", []),  # money is asked for by its measure
+    ("纪念的是苏轼在密州多少周年？", []),
+])
+def test_what_a_how_many_question_counts(index, question, counted):
+    assert [next(iter(g)) for g in analyse(question, index).counted] == counted
+
+
+def test_money_is_counted_in_yuan(index):
+    assert analyse("青州古城红花榜的捐助者一共捐了多少钱？", index).measure == "元"
+    assert analyse("巴州区总共投入了多少资金？", index).measure == "元"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from .lexical import EN_STOPWORDS, english_words, jieba_module, stem
 from .places import is_pinyin_name, pinyin_syllables
+from .query import post_for_verb
 from .settings import TUNING
 from .textnorm import CJK
 
@@ -61,13 +62,15 @@ _PLACE_SUFFIX = ("市", "区", "县", "省", "旗")
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
 _UK_US = ((r"our$", "or"), (r"tre$", "ter"), (r"ise$", "ize"), (r"yse$", "yze"), (r"ogue$", "og"), (r"ence$", "ense"))
-_WHEN = re.compile(r"^\W*when\b|\b(?:which|what) year\b|\bwhat date\b|什么时候|何时|哪一?年|几月|哪天|几点", re.I)
+_WHEN = re.compile(r"^\W*when\b|\b(?:which|what) (?:year|day)\b|\bwhat date\b|\bon what day\b|"
+                   r"什么时候|何时|哪一?年|几月|哪一?天|几点|几号|哪一?日", re.I)
 # "Who is the chairman …?", "高密市政协主席是谁？": the question names a post and asks who holds it, so the
 # answer is a person's name. Other who-questions ("副店长由谁担任？") may be answered by a role or a group.
 _ROLE_EN = r"(?:chair(?:man|woman|person)?|secretary|mayor|director|head|leader|president|governor|chief|minister)"
 _ROLE_ZH = r"(?:主席|书记|市长|县长|区长|镇长|主任|会长|局长|部长|负责人|院长|校长|省长)"
 _WHO_HOLDS = re.compile(
     rf"^\W*who (?:is|was|are|were) (?:the |its |their )?(?:[\w'-]+ ){{0,3}}?{_ROLE_EN}s?\b"
+    r"|^\W*who (?:chair|head|lead)(?:s|ed)?\b|^\W*who led\b"  # "who chairs …": the verb names the post
     rf"|\bname of (?:the |its |their )?(?:[\w'-]+ ){{0,3}}?{_ROLE_EN}s?\b|\b{_ROLE_EN}'s name\b"
     rf"|{_ROLE_ZH}\w{{0,2}}是谁|谁是\w{{0,8}}{_ROLE_ZH}|{_ROLE_ZH}(?:的)?(?:名字|姓名)|{_ROLE_ZH}叫什么", re.I)
 # The hundred most common Chinese surnames (hand-written: no package here ships a surname list).
@@ -103,7 +106,8 @@ class TermCheck:
 
 def check_terms(query: Query, index: Index, passages: Sequence[Passage] = ()) -> TermCheck:
     """Which of the question's topic words the indexed reports mention (``passages``: the retrieved ones)."""
-    found = _chinese_terms(query.folded, index) if query.lang == "zh" else _english_terms(query.text, index, passages)
+    found = _chinese_terms(query.folded, index) if query.lang == "zh" \
+        else _english_terms(post_for_verb(query.text), index, passages)  # "who chairs": the post, a known word
     if query.intent.credit or query.intent.published:  # "那篇稿子的责编是谁": the piece and its credits name no topic
         found = TermCheck(found.terms, tuple(w for w in found.missing if not PIECE.search(w)), found.entity)
     scope = absent_report_year(query, index) or missing_year(query, index, passages)

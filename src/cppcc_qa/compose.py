@@ -67,9 +67,9 @@ def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
     article = index.articles[u.passage.article_id]
     if kind == "date" and article.year and ABOUT_REPORT.search(query.text):
         return True
-    if kind == "person" and query.posts:  # the holder of the very post asked about, in the place asked about
-        if not _of_places_asked(query, article.place):
-            return False
+    if not _of_places_asked(query, article.place):
+        return False  # a date or a name, but of another place than the one asked about
+    if kind == "person" and query.posts:  # the holder of the very post asked about
         return names_post(squeeze(index.folded(u.passage.source)[u.start : u.end]), query.posts)
     return has_type(kind, index.text(u.passage.source)[u.start : u.end], article.reporters)
 
@@ -162,8 +162,10 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
         if dated is not None:
             return dated
     kind = None if weak or unknown else expected_type(query.text)
-    if kind and not any(_holds(kind, query, u, index) for u in units[:3]):
-        weak = True  # who holds a post, with no person named in the evidence; "when", with no date
+    if kind:  # who holds a post, "when": the best of the first three clauses naming a person or a date answers
+        holding = next((u for u in units[:3] if _holds(kind, query, u, index)), None)
+        weak = holding is None
+        units = [holding, *(u for u in units if u is not holding)] if holding else units
     if unknown or weak:
         return _refusal(query, passages, unknown, kind)
     picked = (section_units(query, units, index) if query.intent.asks_section else []) or choose(query, units, tuning)

@@ -243,10 +243,13 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
         spans = [(*span, para) for para in article.paragraphs if para.end > p.start and para.start < p.end
                  for span in clause_spans(folded, max(para.start, p.start), min(para.end, p.end))]
         prev_tokens: set[str] = set()
+        prev_text = ""
+        context = f"{fold(article.title)} {fold(article.place)}"  # what is counted may be named there (政协)
         for s, e, para in spans:
             text = folded[s:e]
             tokens = set(index.tokenize(text))
             inherited, prev_tokens = (prev_tokens if _ANAPHOR.match(text) else set()), tokens
+            inherited_text, prev_text = (prev_text if _ANAPHOR.match(text) else ""), text
             if (p.source, s) in seen or len(text.strip()) < 4:
                 continue
             seen.add((p.source, s))
@@ -257,7 +260,9 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             if heading and not query.intent.asks_section:
                 score -= tuning.heading_penalty
             figure = 0.0
-            if query.intent.how_many:
+            if query.intent.how_many and not says_counted(query.counted, text, inherited_text, context):
+                pass  # its figures count something else: 12名委员 does not say how many 女委员
+            elif query.intent.how_many:
                 facts = [f for f in figures.get((p.source, s), ()) if answers_measure(query.measure, f.unit)]
                 figure = max((relevance(index, query, fold(f.label), text, article.place) for f in facts), default=0.0)
                 if not facts and query.measure and states_measure(text, query.measure):
@@ -280,6 +285,18 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
                 score += tuning.type_bonus  # the name of the very post asked about
             units.append(Unit(p, rank, s, e, score, lex, article_cover[p.article_id], hit, figure, heading))
     return _break_ties(query, sorted(units, key=lambda u: (-u.score, u.rank, u.start)), index)
+
+
+def says_counted(counted: tuple[frozenset[str], ...], clause: str, *context: str) -> bool:
+    """Whether a clause (or the clause it refers back to, or its article's title and place) says every word of
+    what a how-many question counts, each in one of its forms; a word may be split by a few characters
+    (评议组 in 评议工作组)."""
+    texts = [clause, *context]
+    return all(any(_says(form, t) for form in group for t in texts) for group in counted)
+
+
+def _says(form: str, text: str) -> bool:
+    return form in text or (len(form) >= 2 and re.search(".{0,2}".join(map(re.escape, form)), text) is not None)
 
 
 TIE = 0.005  # clauses this close to the best score are told apart by meaning

@@ -65,6 +65,16 @@ _POST_ASKED_EN = re.compile(r"\b(?:who (?:is|was|are|were)|name of|which|what) (
                             r"chair(?:man|woman|person)?|mayor|secretary|director|editor|head|leader|governor|"
                             r"premier|president|minister|host)s?\b",
                             re.I)
+# "Who chairs / heads / led …": a verb that asks for the holder of a post.
+WHO_VERB = re.compile(r"\bwho (chair|head|lead|led)(?:s|ed)?\b", re.I)
+_WHO_VERB_POST = {"chair": "chairman", "head": "head", "lead": "leader", "led": "leader"}
+
+
+def post_for_verb(text: str) -> str:
+    """"Who chairs the X CPPCC" read as "who is the chairman of the X CPPCC"."""
+    return WHO_VERB.sub(lambda m: f"who is the {_WHO_VERB_POST[m.group(1).lower()]}", text)
+
+
 _WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|(?:{_POST}|记者|通讯员|作者|编辑|责编|摄影)"
                   r".{0,3}(?:叫什么|有哪些|是哪|姓名|名字)|"
                   r"\bwho\b|\bwhom\b|\bwhose\b|"
@@ -180,6 +190,10 @@ class Query:
     terms: tuple[tuple[str, str], ...] = field(default=())  # (English phrase, the reports' term it names)
     posts: tuple[str, ...] = field(default=())  # the post a who-question asks the holder of (主席, 记者)
     measure: str = ""  # the measure word a how-many question counts with (多少个 -> 个, "how many members" -> 人)
+    # What a Chinese how-many question counts, each word with its forms (有几位女委员: 女, 委员): a figure answers
+    # only when its clause says all of them. English questions have none: dictionary translations of the counted
+    # noun ("issues", "pieces", "sessions") miss the reports' words too often.
+    counted: tuple[frozenset[str], ...] = field(default=())
 
 
 def zh_number(num: str) -> int | None:
@@ -410,10 +424,13 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
         english=() if zh else tuple(english_words(text)), terms=tuple(named),
         posts=posts_asked(text, folded, zh, index) if intent.who else (),
         measure=_measure(text, folded, zh) if intent.how_many else "",
+        counted=_counted_zh(folded, index) if zh and intent.how_many else (),
     )
 
 
-_MEASURE_ASKED = re.compile(r"(?:多少|几)(人次|场次|万元|亿元|[个名人位件场次篇份期条家处座所项户元])")
+_MONEY_ZH = ("钱", "资金", "经费", "金额", "投资")  # 多少钱: counted in 元
+_MEASURE_ASKED = re.compile(r"(?:多少|几)(人次|场次|万元|亿元|资金|经费|金额|投资|"
+                            r"[个名人位件场次篇份期条家处座所项户元钱])")
 # English count nouns and the measure word a Chinese report counts them with (hand-written: a dictionary gives
 # translations, not classifiers).
 _EN_MEASURES = {
@@ -429,6 +446,65 @@ _HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
 _MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|budget|fund\w*|yuan)\b", re.I)
 
 
+_COUNT_ASKED_ZH = re.compile(r"(?:多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天))"
+                             r"(?:人次|场次|万元|亿元|[个名人位件场次篇份期条家处座所项户元种类批笔])?")
+_CLAUSE_END = re.compile(r"[，。？?！!,；;：:]")
+_NOUN_TAGS = ("n", "vn", "b")  # nouns, verbal nouns, attributes (女委员: 女)
+_NOT_COUNTED = frozenset(["多少", "数量", "数目", "总数", "人数", "件数", "次数", "个数", "结果", "目标", "情况",
+                          "规模", "水平", "时期", "期间", "时候", "当年", "今年", "去年", "全年", "一共", "总共",
+                          "累计", "钱", "资金", "经费", "金额", "款项"])  # money is asked for by its measure (元)
+
+
+def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
+    """The nouns a Chinese how-many question counts: those after its question word (多少件被定为重点提案: 重点), or,
+    when none follows, the run of nouns just before it (满意率是多少: 满意率). Quoted names count whole."""
+    import jieba.posseg as pseg
+
+    from .lexical import jieba_module
+
+    m = _COUNT_ASKED_ZH.search(folded)
+    if not m or any(pattern.search(folded) for _, pattern in _AGE_ASKED):
+        return ()  # 多少周年, 多少岁: the measure says what is counted
+    jieba_module()
+
+    def nouns(part: str, subject: bool = False) -> list[list[str]]:
+        """Runs of nouns in ``part``; with ``subject``, its last word is one whatever its tag (提案有多少件)."""
+        runs: list[list[str]] = [[]]
+        pieces = re.split(r"([“\"「『][^”\"」』]{1,12}[”\"」』])", part)
+        for n, piece in enumerate(pieces):
+            if re.fullmatch(r"[“\"「『].*[”\"」』]", piece):
+                runs[-1].append(piece[1:-1])
+                continue
+            cut = list(pseg.cut(piece, HMM=False))
+            for i, w in enumerate(cut):
+                if w.word in _JOINERS:
+                    continue  # 教育类提案, 社会建设方面: one run
+                last = subject and n == len(pieces) - 1 and i == len(cut) - 1 and len(w.word) >= 2 \
+                    and w.flag.startswith(("n", "v"))
+                keep = (last or w.flag.startswith(_NOUN_TAGS)) and not w.flag.startswith("nr") \
+                    and w.word not in _NOT_COUNTED and (len(w.word) >= 2 or w.flag == "b") \
+                    and not index.places.find(w.word) \
+                    and _CJK_RUN.fullmatch(w.word)  # 转成: not 成; 女委员: 女
+                if keep:
+                    runs[-1].append(w.word)
+                elif runs[-1]:
+                    runs.append([])
+        return [r for r in runs if r]
+
+    after = nouns(_CLAUSE_END.split(folded[m.end():], 1)[0])
+    head = _CLAUSE_END.split(folded[: m.start()])[-1]
+    # 满意率是多少, 信息多少条: the nouns just before are what is counted; 立案了多少件提案: they are not.
+    copula = _COPULA.search(head)
+    subject = head[: copula.start()] if copula and copula.group(0) else ""
+    end = re.sub(rf"(?:{'|'.join(_JOINERS)})$", "", subject.rstrip("”\"」』"))  # 社会事业类有多少件
+    before = [r for r in nouns(subject, True) if end.endswith(r[-1])]
+    run = after[0] if after else (before[-1] if before else [])
+    return tuple(frozenset([w]) for w in dict.fromkeys(run))
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_JOINERS = frozenset(["类", "方面", "型", "级"])
+_COPULA = re.compile(r"(?:的)?(?:是|有|为|达到?|共|一共|总共|累计|约|大约|大概|分别|各自|各|都)+$")
 _AGE_ASKED = (("周年", re.compile(r"(?:多少|几)周年|\b(?:which|what)\s+(?:[\w-]+\s+)?anniversary\b", re.I)),
               ("岁", re.compile(r"(?:多少|几)岁|\bhow old\b|\bwhat age\b|预期寿命|life expectancy", re.I)))
 
@@ -440,7 +516,7 @@ def _measure(text: str, folded: str, zh: bool) -> str:
             return unit
     if zh:
         m = _MEASURE_ASKED.search(folded)
-        return m.group(1) if m else ""
+        return ("元" if m.group(1) in _MONEY_ZH else m.group(1)) if m else ""
     m = _HOW_MANY_EN.search(text)
     if not m:
         return ""
@@ -455,6 +531,7 @@ def posts_asked(text: str, folded: str, zh: bool, index: Index) -> tuple[str, ..
     if zh:
         found = {m.group(1) or m.group(2) for m in _POST_ASKED_ZH.finditer(folded)}
     else:
+        text = post_for_verb(text)
         matches = list(_POST_ASKED_EN.finditer(text))
         words = ["chairman" if m.group(1).lower().startswith("chair") else m.group(1) for m in matches]  # chair: 椅子
         found = {post for zh_word, _ in index.lexicon.expand(" ".join(words)) for post in POSTS
