@@ -366,3 +366,13 @@ def test_who_chairs_asks_for_the_chairman(fixture_index):
     # The report is given by a vice-chairman (副主席): he does not answer who chairs the committee.
     a = answer("Who chairs the Leling CPPCC?", index=fixture_index)
     assert not a.found and "chairs" not in a.text
+
+
+def test_which_street_needs_a_street_named(fixture_index):
+    from cppcc_qa.abstain import expected_type, has_type
+
+    assert expected_type("民建界别委员工作室设在哪个街道？") == "locality"
+    assert expected_type("调研组去了哪些乡镇？") is None  # a list of them often drops the suffix
+    assert has_type("locality", "工作室设在双阳街道，由委员轮流值守")
+    assert not has_type("locality", "工作室于8月10日揭牌")
+    assert not answer("乐陵市政协的提案业务培训班设在哪个街道？", index=fixture_index).found

@@ -276,6 +276,7 @@ def test_a_year_named_relative_to_the_report(question, rel):
     ("安丘市审查立案了多少件提案？", []),  # 立案了: a verb phrase before 多少 says nothing counted
     ("中央财政拿出多少钱支持再就业？", []),  # money is asked for by its measure
     ("纪念的是苏轼在密州多少周年？", []),
+    ("报告提出的进出口总额增长预期目标是多少？", ["预期"]),  # the frame word 目标 is not what is counted
 ])
 def test_what_a_how_many_question_counts(index, question, counted):
     assert [next(iter(g)) for g in analyse(question, index).counted] == counted
@@ -284,3 +285,11 @@ def test_what_a_how_many_question_counts(index, question, counted):
 def test_money_is_counted_in_yuan(index):
     assert analyse("青州古城红花榜的捐助者一共捐了多少钱？", index).measure == "元"
     assert analyse("巴州区总共投入了多少资金？", index).measure == "元"
+    assert analyse("全国人均国内生产总值是多少美元？", index).measure == "美元"
+
+
+def test_a_sum_in_dollars_is_not_one_in_yuan():
+    from cppcc_qa.facts import answers_measure
+
+    assert answers_measure("美元", "亿美元") and not answers_measure("美元", "万亿元")
+    assert answers_measure("元", "亿元")

@@ -177,12 +177,22 @@ def division_named(word: str, index: Index) -> bool | None:
 
 
 def expected_type(question: str) -> str | None:
-    """"person" when the question asks who holds a post, "date" for when-questions, else None."""
+    """"person" when the question asks who holds a post, "date" for when-questions, "locality" for "设在哪个街道",
+    else None."""
     if _WHO_HOLDS.search(question):
         return "person"
     if _WHEN.search(question):
         return "date"
+    if _LOCALITY_ASKED.search(question):
+        return "locality"
     return None
+
+
+# "设在哪个街道", "which village": the answer names one place below the county, with its suffix (a list of them,
+# 哪些乡镇, often drops the suffixes: 瓦厂、唐央等乡镇).
+_LOCALITY_ASKED = re.compile(r"哪一?个(?:街道|乡镇|镇|乡|村|社区)|\b(?:which|what) (?:street|subdistrict|town|township|"
+                             r"village|community)\b", re.I)
+_LOCALITY = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:街道|乡镇|镇|乡|村|社区)")
 
 
 def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequence[str] = ()) -> bool:
@@ -194,6 +204,8 @@ def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequen
     """
     if kind == "date":
         return bool(DATE.search(text))
+    if kind == "locality":
+        return bool(_LOCALITY.search(text))
     import jieba.posseg as pseg
 
     _jieba()

@@ -35,6 +35,8 @@ def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], ki
         why = message("no_person", lang)
     elif kind == "date":
         why = message("no_date", lang)
+    elif kind == "locality":
+        why = message("no_locality", lang)
     elif kind == "figure":
         why = message("no_figure", lang)
     else:

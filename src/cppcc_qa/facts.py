@@ -41,6 +41,7 @@ MEASURES: dict[str, frozenset[str]] = {
     **dict.fromkeys("篇份期", _WRITINGS),
     **dict.fromkeys(("场", "次", "场次"), _EVENTS | {"个"}),
     **dict.fromkeys(_MONEY | {"万元", "亿元"}, _MONEY),
+    "美元": frozenset({"美元"}),  # 多少美元: a sum in dollars, not one in yuan
 }
 
 

@@ -429,7 +429,7 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
 
 
 _MONEY_ZH = ("钱", "资金", "经费", "金额", "投资")  # 多少钱: counted in 元
-_MEASURE_ASKED = re.compile(r"(?:多少|几)(人次|场次|万元|亿元|资金|经费|金额|投资|"
+_MEASURE_ASKED = re.compile(r"(?:多少|几)(人次|场次|万元|亿元|美元|资金|经费|金额|投资|"
                             r"[个名人位件场次篇份期条家处座所项户元钱])")
 # English count nouns and the measure word a Chinese report counts them with (hand-written: a dictionary gives
 # translations, not classifiers).
@@ -496,8 +496,9 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
     # 满意率是多少, 信息多少条: the nouns just before are what is counted; 立案了多少件提案: they are not.
     copula = _COPULA.search(head)
     subject = head[: copula.start()] if copula and copula.group(0) else ""
-    end = re.sub(rf"(?:{'|'.join(_JOINERS)})$", "", subject.rstrip("”\"」』"))  # 社会事业类有多少件
-    before = [r for r in nouns(subject, True) if end.endswith(r[-1])]
+    # 社会事业类有多少件, 进出口总额增长预期目标是多少: the run ends before the joiner or the frame word
+    end = re.sub(rf"(?:{'|'.join(_JOINERS | _NOT_COUNTED)})?(?:的)?$", "", subject.rstrip("”\"」』"))
+    before = [r for r in nouns(end, True) if end.endswith(r[-1])]
     run = after[0] if after else (before[-1] if before else [])
     return tuple(frozenset([w]) for w in dict.fromkeys(run))
 

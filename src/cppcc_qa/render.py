@@ -15,6 +15,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "missing_terms": {"zh": "报告中没有关于{terms}的内容。", "en": "The reports do not mention {terms}."},
     "no_person": {"zh": "报告中没有写明是谁。", "en": "The reports do not name the person asked about."},
     "no_date": {"zh": "报告中没有写明时间。", "en": "The reports do not name a date for this."},
+    "no_locality": {"zh": "报告中没有写明是哪里。", "en": "The reports do not name the place asked about."},
     "no_figure": {"zh": "报告中没有给出这个数字。", "en": "The reports do not give this figure."},
     "refusal_tail": {"zh": "以下段落可能相关，仅供参考。",
                      "en": "The passages below may be related; they are not an answer."},
