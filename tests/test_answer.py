@@ -376,3 +376,13 @@ def test_which_street_needs_a_street_named(fixture_index):
     assert has_type("locality", "工作室设在双阳街道，由委员轮流值守")
     assert not has_type("locality", "工作室于8月10日揭牌")
     assert not answer("乐陵市政协的提案业务培训班设在哪个街道？", index=fixture_index).found
+
+
+def test_a_credit_line_is_not_evidence_for_other_questions():
+    from cppcc_qa.evidence import credit_only
+
+    for line in ("(咸宁市政协朱必平供稿)", "南阳报业传媒集团全媒体记者曾庆芳", "（记者陈雪）", "责任编辑：王芳"):
+        assert credit_only(line), line
+    for clause in ("本报讯（通讯员赵峰王福林）坊子区政协深入落实省、市政协履职平台建设要求，积极创建",
+                   "7月4日,区政协主席张建明为首家“政协委员商量工作室”揭牌"):
+        assert not credit_only(clause), clause

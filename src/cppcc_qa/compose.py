@@ -8,7 +8,17 @@ import os
 import re
 
 from .abstain import PIECE, check_terms, expected_type, has_type
-from .evidence import ABOUT_REPORT, FRAME, Unit, citation_for, credit_span, dateline_span, names_post, score_units
+from .evidence import (
+    ABOUT_REPORT,
+    FRAME,
+    Unit,
+    citation_for,
+    credit_only,
+    credit_span,
+    dateline_span,
+    names_post,
+    score_units,
+)
 from .query import PUBLISHED, Query, analyse, check_k
 from .records import Answer, Citation, Passage
 from .render import message, quoted_terms
@@ -71,6 +81,8 @@ def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
         return True
     if not _of_places_asked(query, article.place):
         return False  # a date or a name, but of another place than the one asked about
+    if credit_only(index.folded(u.passage.source)[u.start : u.end]):
+        return False  # a byline names who wrote the piece
     if kind == "person" and query.posts:  # the holder of the very post asked about
         return names_post(squeeze(index.folded(u.passage.source)[u.start : u.end]), query.posts)
     return has_type(kind, index.text(u.passage.source)[u.start : u.end], article.reporters)

@@ -93,6 +93,20 @@ CREDITS = {
 }
 
 
+_BRACKETED = re.compile(r"[（(][^（()）]*[）)]")
+
+
+def credit_only(folded: str) -> bool:
+    """Whether a clause is nothing but a credit: (咸宁市政协朱必平供稿), 南阳报业传媒集团全媒体记者曾庆芳."""
+    rest = folded
+    for pattern in CREDITS.values():
+        rest = pattern.sub("", rest)
+    if len(CJK.findall(_BRACKETED.sub("", rest))) < 4:
+        return True
+    return bool(re.search(rf"{_BY}\s*{_NAME}\s*$", folded)) and len(folded) < 30 \
+        and not re.search(r"[，,。；;]", folded)
+
+
 def credit_span(index: Index, article_id: str, kind: str) -> tuple[int, int] | None:
     """Where the article credits someone as ``kind`` asks ("write", "photo", "edit"): the clause of its first
     credit line (本报讯（通讯员王晓萌）…, 作者:马学友, 通讯员王鹏摄), read from every line of the article, also those
@@ -257,8 +271,9 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             lex, hit = covered(query.groups, tokens | extra | inherited)
             score = tuning.clause_lex * lex + tuning.clause_passage * (p.score / top if top else 0.0)
             heading = any(hs <= s and e <= he + 1 for hs, he in headings) or _run_in_heading(folded, s, e, para)
-            if heading and not query.intent.asks_section:
-                score -= tuning.heading_penalty
+            credit = not query.intent.credit and credit_only(text)
+            if (heading and not query.intent.asks_section) or credit:
+                score -= tuning.heading_penalty  # a heading, or a credit line ((朱必平供稿)) in a non-credit question
             figure = 0.0
             if query.intent.how_many and not says_counted(query.counted, text, inherited_text, context):
                 pass  # its figures count something else: 12名委员 does not say how many 女委员
@@ -278,7 +293,7 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
                 score += tuning.type_bonus
             if query.intent.when and role == "occasion" and ABOUT_REPORT.search(query.text):
                 score += tuning.type_bonus  # "when was the report given": its occasion line (——2012年2月20日在…上)
-            if query.intent.who and not query.intent.how_many and (
+            if query.intent.who and not query.intent.how_many and not credit and (
                     role == "speaker" or has_type("person", squeeze(text), article.reporters, [article.place])):
                 score += tuning.type_bonus
             if query.intent.who and query.posts and names_post(squeeze(text), query.posts):
