@@ -293,3 +293,16 @@ def test_a_sum_in_dollars_is_not_one_in_yuan():
 
     assert answers_measure("美元", "亿美元") and not answers_measure("美元", "万亿元")
     assert answers_measure("元", "亿元")
+
+
+
+@pytest.mark.parametrize(("question", "levels"), [
+    ("哪个县市区政协立案的提案最多？", ("national", "province")),
+    ("哪个市的政协开展了专项民主监督？", ("national",)),  # a city may be a province-level one (上海市)
+    ("Which county-level CPPCCs in Weifang held reading sessions?", ("national", "province")),
+    ("Which city's 2026 government work report mentions a new park?", ("national",)),
+    ("哪个县长出席了会议？", ()),
+    ("Which places' CPPCC members gave free health checks?", ()),
+])
+def test_which_county_rules_out_national_and_provincial_reports(question, levels):
+    assert intent_of(question, (), ()).not_levels == levels

@@ -168,6 +168,9 @@ class Intent:
     published: bool = False  # when the piece was published ("哪天刊发的", "when was it posted")
     ordinal: str = ""  # "第几届第几次": the measure words of the ordinals asked for (届次)
     relative_year: int | None = None  # "去年": -1, "今年": 0, of the year a report was given
+    # "哪个县市区…", "which county's CPPCC …": the levels of the documents that cannot be the answer (a national or
+    # provincial report is not a county's; a city may be a province-level one: 上海市).
+    not_levels: tuple[str, ...] = ()
 
     @property
     def asks_section(self) -> bool:
@@ -275,8 +278,20 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
                   item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None, list_size=_list_size(text),
                   credit=_credit_asked(text) if who else "",
                   relative_year=next((n for n, p in _RELATIVE_YEAR if p.search(text)), None),
-                  ordinal="".join(re.findall(r"第几\s*([\u4e00-\u9fff])", text)),
+                  ordinal="".join(re.findall(r"第几\s*([\u4e00-\u9fff])", text)), not_levels=_not_levels(text),
                   published=(when or bool(re.search(r"日期|\bdate\b", text, re.I))) and bool(PUBLISHED.search(text)))
+
+
+_PLACE_KIND_ZH = re.compile(r"哪(?:一|几)?(?:个|些)?(县市区|县区|区县|县|区|市)(?![长委])")
+_PLACE_KIND_EN = re.compile(r"\b(?:which|what)\s+(?:[\w'-]+\s+){0,2}?(count(?:y|ies)|districts?|cit(?:y|ies))\b", re.I)
+
+
+def _not_levels(text: str) -> tuple[str, ...]:
+    """The document levels that cannot answer a question asking which county, district or city."""
+    m = _PLACE_KIND_ZH.search(text) or _PLACE_KIND_EN.search(text)
+    if not m:
+        return ()
+    return ("national",) if m.group(1).lower() in ("市", "city", "cities") else ("national", "province")
 
 
 def _credit_asked(text: str) -> str:

@@ -247,6 +247,10 @@ def search(index: Index, query: Query, k: int = 5, *, places: list[str] | None =
             for i in fused:
                 if int(index.chunk_years[i]) in query.years:
                     fused[i] += tuning.year_boost
+        if query.intent.not_levels:  # "which county …": a national or provincial report is not the answer
+            for i in fused:
+                if index.articles[index.chunks[i].article_id].meta.level in query.intent.not_levels:
+                    fused[i] -= tuning.place_boost
     order = sorted(fused, key=lambda i: (-fused[i], i))[:pool]
     out = [passage_of(index, i, fused[i], dense.get(i), lexical.get(i)) for i in order]
     if reranker:
