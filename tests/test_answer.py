@@ -386,3 +386,27 @@ def test_a_credit_line_is_not_evidence_for_other_questions():
     for clause in ("本报讯（通讯员赵峰王福林）坊子区政协深入落实省、市政协履职平台建设要求，积极创建",
                    "7月4日,区政协主席张建明为首家“政协委员商量工作室”揭牌"):
         assert not credit_only(clause), clause
+
+
+def _fact(text: str, number: str, label: str):
+    from cppcc_qa.records import Fact
+
+    at = text.index(number)
+    return Fact(source="x.txt", start=0, end=len(text), id=1, article_id="a", place="", year=None, value=1.0, unit="",
+                qualifier="", label=label, value_text=number, value_start=at, value_end=at + len(number))
+
+
+def test_a_figure_counts_the_head_of_what_is_asked():
+    from cppcc_qa.evidence import counts_head
+
+    counted = (frozenset(["乐商量"]), frozenset(["活动室"]))
+    text = "同时，配套实施集体学习、协商议事等6项核心制度，确保活动室门常开"
+    assert not counts_head(counted, _fact(text, "6", "核心制度"), text)  # 6项 counts 制度, not 活动室
+    text = "建成“乐商量”活动室12个"
+    assert counts_head(counted, _fact(text, "12", "“乐商量”活动室"), text)
+    text = "共有12名区政协委员进驻"
+    assert counts_head((frozenset(["委员"]),), _fact(text, "12", ""), text)  # the noun just after the number
+    text = "举办委员大讲堂、读书会等学习培训活动15期"
+    assert counts_head((frozenset(["大讲堂"]),), _fact(text, "15", "学习培训活动"), text)  # an example before 等
+    text = "组建了8个评议工\n\n作组"
+    assert counts_head((frozenset(["评议组"]),), _fact(text, "8", "评议工作组"), text)  # a split word, a gap

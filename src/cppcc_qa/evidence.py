@@ -278,9 +278,11 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             if query.intent.how_many and not says_counted(query.counted, text, inherited_text, context):
                 pass  # its figures count something else: 12名委员 does not say how many 女委员
             elif query.intent.how_many:
-                facts = [f for f in figures.get((p.source, s), ()) if answers_measure(query.measure, f.unit)]
+                stated = [f for f in figures.get((p.source, s), ()) if answers_measure(query.measure, f.unit)]
+                facts = [f for f in stated if counts_head(query.counted, f, folded)]
                 figure = max((relevance(index, query, fold(f.label), text, article.place) for f in facts), default=0.0)
-                if not facts and query.measure and states_measure(text, query.measure):
+                known = frozenset(f.value_start - s for f in stated)  # figures whose counted phrase is known
+                if not facts and query.measure and states_measure(text, query.measure, known):
                     figure = relevance(index, query, "", text, article.place)  # a figure whose label was not found
                 score += tuning.figure_bonus * figure
             if query.intent.ordinal and all(re.search(rf"[零一二三四五六七八九十百\d]\s*{re.escape(c)}", text)
@@ -306,8 +308,21 @@ def says_counted(counted: tuple[frozenset[str], ...], clause: str, *context: str
     """Whether a clause (or the clause it refers back to, or its article's title and place) says every word of
     what a how-many question counts, each in one of its forms; a word may be split by a few characters
     (评议组 in 评议工作组)."""
-    texts = [clause, *context]
+    texts = [squeeze(t) for t in (clause, *context)]  # a line may break inside a word (读书交流活\n\n动)
     return all(any(_says(form, t) for form in group for t in texts) for group in counted)
+
+
+def counts_head(counted: tuple[frozenset[str], ...], fact: Fact, folded: str) -> bool:
+    """Whether a figure counts the head of what is asked (活动室 of “乐商量”活动室): the head is in the phrase it
+    counts, just after the number (12名区政协委员) or among the examples of its phrase (大讲堂、读书会等活动15期);
+    确保活动室… 6项核心制度 counts 制度, not 活动室."""
+    if not counted:
+        return True
+    near = f"{fold(fact.label)} {folded[fact.value_end : fact.value_end + 8]}"
+    before = folded[fact.start : fact.value_start]
+    if "等" in before:  # 举办委员大讲堂、读书会等学习培训活动15期: the examples before 等 are counted too
+        near += before
+    return any(_says(form, squeeze(near)) for form in counted[-1])
 
 
 def _says(form: str, text: str) -> bool:

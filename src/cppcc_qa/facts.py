@@ -201,9 +201,10 @@ def _not_a_count(folded: str, m: re.Match[str]) -> bool:
     return m.group("num") in ("一", "两", "半")
 
 
-def states_measure(folded: str, asked: str) -> bool:
-    """Whether a clause states a count in a unit that answers the measure word ``asked`` (labelled or not)."""
-    return any(answers_measure(asked, m.group("unit")) and not _not_a_count(folded, m)
+def states_measure(folded: str, asked: str, skip: frozenset[int] = frozenset()) -> bool:
+    """Whether a clause states a count in a unit that answers the measure word ``asked`` (labelled or not), other
+    than the numbers starting at the offsets ``skip``."""
+    return any(answers_measure(asked, m.group("unit")) and not _not_a_count(folded, m) and m.start("num") not in skip
                for m in _QUANTITY.finditer(folded))
 
 

@@ -478,8 +478,8 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
     from .lexical import jieba_module
 
     m = _COUNT_ASKED_ZH.search(folded)
-    if not m or any(pattern.search(folded) for _, pattern in _AGE_ASKED):
-        return ()  # 多少周年, 多少岁: the measure says what is counted
+    if not m or any(pattern.search(folded) for _, pattern in _AGE_ASKED) or folded.startswith(_MONEY_ZH, m.end()):
+        return ()  # 多少周年, 多少岁, 多少钱(帮…): the measure says what is counted
     jieba_module()
 
     def nouns(part: str, subject: bool = False) -> list[list[str]]:
@@ -496,7 +496,8 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
                     continue  # 教育类提案, 社会建设方面: one run
                 last = subject and n == len(pieces) - 1 and i == len(cut) - 1 and len(w.word) >= 2 \
                     and w.flag.startswith(("n", "v"))
-                keep = (last or w.flag.startswith(_NOUN_TAGS)) and not w.flag.startswith("nr") \
+                noun = w.flag.startswith(_NOUN_TAGS) or (w.flag == "l" and len(w.word) >= 4)  # 意见建议
+                keep = (last or noun) and not w.flag.startswith("nr") \
                     and w.word not in _NOT_COUNTED and (len(w.word) >= 2 or w.flag == "b") \
                     and not index.places.find(w.word) \
                     and _CJK_RUN.fullmatch(w.word)  # 转成: not 成; 女委员: 女
