@@ -276,6 +276,9 @@ def test_a_year_named_relative_to_the_report(question, rel):
     ("安丘市审查立案了多少件提案？", []),  # 立案了: a verb phrase before 多少 says nothing counted
     ("中央财政拿出多少钱支持再就业？", []),  # money is asked for by its measure
     ("纪念的是苏轼在密州多少周年？", []),
+    ("德州市政协开展了多少场委员接待日活动？", ["委员", "活动"]),  # over the set phrase 接待日
+    ("高密市有多少名律师界委员担任社区法律顾问？", ["律师界", "委员"]),  # a verb ends the run
+    ("昌乐县有多少条意见建议被职能部门采纳落实了？", ["意见建议"]),  # so does a preposition
     ("报告提出的进出口总额增长预期目标是多少？", ["预期"]),  # the frame word 目标 is not what is counted
 ])
 def test_what_a_how_many_question_counts(index, question, counted):

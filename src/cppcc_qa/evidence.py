@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .abstain import DATE, SURNAMES, has_type, tagged_words
@@ -275,15 +276,8 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             if (heading and not query.intent.asks_section) or credit:
                 score -= tuning.heading_penalty  # a heading, or a credit line ((朱必平供稿)) in a non-credit question
             figure = 0.0
-            if query.intent.how_many and not says_counted(query.counted, text, inherited_text, context):
-                pass  # its figures count something else: 12名委员 does not say how many 女委员
-            elif query.intent.how_many:
-                stated = [f for f in figures.get((p.source, s), ()) if answers_measure(query.measure, f.unit)]
-                facts = [f for f in stated if counts_head(query.counted, f, folded)]
-                figure = max((relevance(index, query, fold(f.label), text, article.place) for f in facts), default=0.0)
-                known = frozenset(f.value_start - s for f in stated)  # figures whose counted phrase is known
-                if not facts and query.measure and states_measure(text, query.measure, known):
-                    figure = relevance(index, query, "", text, article.place)  # a figure whose label was not found
+            if query.intent.how_many and says_counted(query.counted, text, inherited_text, context):
+                figure = _figure(query, index, figures.get((p.source, s), ()), folded, s, e, article.place)
                 score += tuning.figure_bonus * figure
             if query.intent.ordinal and all(re.search(rf"[零一二三四五六七八九十百\d]\s*{re.escape(c)}", text)
                                             for c in query.intent.ordinal):
@@ -304,6 +298,21 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
     return _break_ties(query, sorted(units, key=lambda u: (-u.score, u.rank, u.start)), index)
 
 
+def _figure(query: Query, index: Index, facts: Sequence[Fact], folded: str, s: int, e: int, place: str) -> float:
+    """How well the best figure of the clause ``folded[s:e]`` answers a how-many question (``relevance``): one in
+    the measure asked for that counts the head of what is asked; a number whose counted phrase was not found counts
+    with its clause."""
+    text = folded[s:e]
+    stated = [f for f in facts if answers_measure(query.measure, f.unit)]
+    fitting = [f for f in stated if counts_head(query.counted, f, folded)]
+    if fitting:
+        return max(relevance(index, query, fold(f.label), text, place) for f in fitting)
+    known = frozenset(f.value_start - s for f in stated)  # numbers whose counted phrase is known
+    if query.measure and states_measure(text, query.measure, known):
+        return relevance(index, query, "", text, place)
+    return 0.0
+
+
 def says_counted(counted: tuple[frozenset[str], ...], clause: str, *context: str) -> bool:
     """Whether a clause (or the clause it refers back to, or its article's title and place) says every word of
     what a how-many question counts, each in one of its forms; a word may be split by a few characters
@@ -314,12 +323,12 @@ def says_counted(counted: tuple[frozenset[str], ...], clause: str, *context: str
 
 def counts_head(counted: tuple[frozenset[str], ...], fact: Fact, folded: str) -> bool:
     """Whether a figure counts the head of what is asked (活动室 of “乐商量”活动室): the head is in the phrase it
-    counts, just after the number (12名区政协委员) or among the examples of its phrase (大讲堂、读书会等活动15期);
+    counts, just before or after the number (12名区政协委员), or among the examples before 等 (读书会等活动15期);
     确保活动室… 6项核心制度 counts 制度, not 活动室."""
     if not counted:
         return True
-    near = f"{fold(fact.label)} {folded[fact.value_end : fact.value_end + 8]}"
     before = folded[fact.start : fact.value_start]
+    near = f"{fold(fact.label)} {before[-10:]} {folded[fact.value_end : fact.value_end + 8]}"
     if "等" in before:  # 举办委员大讲堂、读书会等学习培训活动15期: the examples before 等 are counted too
         near += before
     return any(_says(form, squeeze(near)) for form in counted[-1])

@@ -483,7 +483,9 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
     jieba_module()
 
     def nouns(part: str, subject: bool = False) -> list[list[str]]:
-        """Runs of nouns in ``part``; with ``subject``, its last word is one whatever its tag (提案有多少件)."""
+        """Runs of nouns in ``part``; with ``subject``, its last word is one whatever its tag (提案有多少件).
+        After the question word a run goes on over a set phrase or an adjective (委员接待日活动: 委员, 活动) and ends
+        at a verb, a particle or a preposition (律师界委员担任社区…: 律师界, 委员; 意见建议被职能部门…: 意见建议)."""
         runs: list[list[str]] = [[]]
         pieces = re.split(r"([“\"「『][^”\"」』]{1,12}[”\"」』])", part)
         for n, piece in enumerate(pieces):
@@ -503,7 +505,7 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
                     and _CJK_RUN.fullmatch(w.word)  # 转成: not 成; 女委员: 女
                 if keep:
                     runs[-1].append(w.word)
-                elif runs[-1]:
+                elif runs[-1] and (subject or not w.flag.startswith(_RUN_GOES_ON) or not _CJK_RUN.fullmatch(w.word)):
                     runs.append([])
         return [r for r in runs if r]
 
@@ -520,6 +522,7 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
 
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_RUN_GOES_ON = ("l", "a", "q", "z")  # set phrases, adjectives, measure words: not verbs (担任 ends the run)
 _JOINERS = frozenset(["类", "方面", "型", "级"])
 _COPULA = re.compile(r"(?:的)?(?:是|有|为|达到?|共|一共|总共|累计|约|大约|大概|分别|各自|各|都)+$")
 _AGE_ASKED = (("周年", re.compile(r"(?:多少|几)周年|\b(?:which|what)\s+(?:[\w-]+\s+)?anniversary\b", re.I)),
