@@ -280,6 +280,8 @@ def test_a_year_named_relative_to_the_report(question, rel):
     ("高密市有多少名律师界委员担任社区法律顾问？", ["律师界", "委员"]),  # a verb ends the run
     ("昌乐县有多少条意见建议被职能部门采纳落实了？", ["意见建议"]),  # so does a preposition
     ("报告提出的进出口总额增长预期目标是多少？", ["预期"]),  # the frame word 目标 is not what is counted
+    ("“乐商量”活动室里，“乐商量”有多少个？", ["乐商量"]),  # a quoted subject whole
+    ("引进了多少投资项目？", ["投资", "项目"]),  # 投资项目 counts projects, not money
 ])
 def test_what_a_how_many_question_counts(index, question, counted):
     assert [next(iter(g)) for g in analyse(question, index).counted] == counted
@@ -289,6 +291,8 @@ def test_money_is_counted_in_yuan(index):
     assert analyse("青州古城红花榜的捐助者一共捐了多少钱？", index).measure == "元"
     assert analyse("巴州区总共投入了多少资金？", index).measure == "元"
     assert analyse("全国人均国内生产总值是多少美元？", index).measure == "美元"
+    assert analyse("外汇储备有多少亿美元？", index).measure == "美元"
+    assert analyse("引进了多少投资项目？", index).measure == ""
 
 
 def test_a_sum_in_dollars_is_not_one_in_yuan():
@@ -298,7 +302,6 @@ def test_a_sum_in_dollars_is_not_one_in_yuan():
     assert answers_measure("元", "亿元")
 
 
-
 @pytest.mark.parametrize(("question", "levels"), [
     ("哪个县市区政协立案的提案最多？", ("national", "province")),
     ("哪个市的政协开展了专项民主监督？", ("national",)),  # a city may be a province-level one (上海市)
@@ -306,6 +309,10 @@ def test_a_sum_in_dollars_is_not_one_in_yuan():
     ("Which city's 2026 government work report mentions a new park?", ("national",)),
     ("哪个县长出席了会议？", ()),
     ("Which places' CPPCC members gave free health checks?", ()),
+    ("哪个市场主体得到了支持？", ()),  # 市场, not 市
+    ("哪些市民参加了活动？", ()),
+    ("What did the district CPPCC do?", ()),
+    ("哪个区建立了知情明政工作站？", ("national", "province")),
 ])
 def test_which_county_rules_out_national_and_provincial_reports(question, levels):
     assert intent_of(question, (), ()).not_levels == levels

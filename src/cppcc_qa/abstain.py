@@ -63,7 +63,7 @@ _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
 _UK_US = ((r"our$", "or"), (r"tre$", "ter"), (r"ise$", "ize"), (r"yse$", "yze"), (r"ogue$", "og"), (r"ence$", "ense"))
 _WHEN = re.compile(r"^\W*when\b|\b(?:which|what) (?:year|day)\b|\bwhat date\b|\bon what day\b|"
-                   r"什么时候|何时|哪一?年|几月|哪一?天|几点|几号|哪一?日", re.I)
+                   r"什么时候|何时|哪一?年|几月|哪一?天|几点|(?<!第)几号|哪一?日", re.I)
 # "Who is the chairman …?", "高密市政协主席是谁？": the question names a post and asks who holds it, so the
 # answer is a person's name. Other who-questions ("副店长由谁担任？") may be answered by a role or a group.
 _ROLE_EN = r"(?:chair(?:man|woman|person)?|secretary|mayor|director|head|leader|president|governor|chief|minister)"
@@ -192,7 +192,9 @@ def expected_type(question: str) -> str | None:
 # 哪些乡镇, often drops the suffixes: 瓦厂、唐央等乡镇).
 _LOCALITY_ASKED = re.compile(r"哪一?个(?:街道|乡镇|镇|乡|村|社区)|\b(?:which|what) (?:street|subdistrict|town|township|"
                              r"village|community)\b", re.I)
-_LOCALITY = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:街道|乡镇|镇|乡|村|社区)")
+# A named place below the county; not the common words 城乡, 农村, 乡村, 村民, 社区治理 ….
+_LOCALITY = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:街道|乡镇|(?<![城农])镇|(?<![城])乡(?![村镇])|"
+                       r"(?<![农乡])村(?![民庄级委])|社区(?!治理|服务|工作|建设))")
 
 
 def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequence[str] = ()) -> bool:

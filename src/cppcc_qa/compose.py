@@ -75,7 +75,8 @@ def _of_places_asked(query: Query, place: str) -> bool:
 
 def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
     """Whether a clause holds the kind of answer asked for; "which year's report…" is answered by the report's
-    own year, "who is the chairman" by a name written after that post."""
+    own year, "who is the chairman" by a name written after that post. The clause must be of the place asked about,
+    and a credit line answers no such question."""
     article = index.articles[u.passage.article_id]
     if kind == "date" and article.year and ABOUT_REPORT.search(query.text):
         return True
@@ -176,7 +177,7 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
         if dated is not None:
             return dated
     kind = None if weak or unknown else expected_type(query.text)
-    if kind:  # who holds a post, "when": the best of the first three clauses naming a person or a date answers
+    if kind:  # who holds a post, when, which street: the best of the first three clauses with a name, date or place
         holding = next((u for u in units[:3] if _holds(kind, query, u, index)), None)
         weak = holding is None
         units = [holding, *(u for u in units if u is not holding)] if holding else units

@@ -102,8 +102,8 @@ def credit_only(folded: str) -> bool:
     rest = folded
     for pattern in CREDITS.values():
         rest = pattern.sub("", rest)
-    if len(CJK.findall(_BRACKETED.sub("", rest))) < 4:
-        return True
+    if rest != folded and len(CJK.findall(_BRACKETED.sub("", rest))) < 4:
+        return True  # a credit, and little else: (咸宁市政协朱必平供稿); not a short date line
     return bool(re.search(rf"{_BY}\s*{_NAME}\s*$", folded)) and len(folded) < 30 \
         and not re.search(r"[，,。；;]", folded)
 
@@ -328,10 +328,14 @@ def counts_head(counted: tuple[frozenset[str], ...], fact: Fact, folded: str) ->
     if not counted:
         return True
     before = folded[fact.start : fact.value_start]
-    near = f"{fold(fact.label)} {before[-10:]} {folded[fact.value_end : fact.value_end + 8]}"
-    if "等" in before:  # 举办委员大讲堂、读书会等学习培训活动15期: the examples before 等 are counted too
+    near = f"{fold(fact.label)} {before[-10:]} {folded[fact.value_end : min(fact.value_end + 8, fact.end)]}"
+    if _EXAMPLES.search(before):  # 举办委员大讲堂、读书会等学习培训活动15期: the examples before 等 are counted too
         near += before
     return any(_says(form, squeeze(near)) for form in counted[-1])
+
+
+# Examples, 等, then the phrase counted (大讲堂、读书会等学习培训活动; “委员大讲堂”“读书会”等…); not 平等, 等级.
+_EXAMPLES = re.compile(r"(?<![平同对相均])等(?![级等待候同于])[^，。；;、等]{0,12}$")
 
 
 def _says(form: str, text: str) -> bool:

@@ -72,7 +72,7 @@ _WHO_VERB_POST = {"chair": "chairman", "head": "head", "lead": "leader", "led": 
 
 def post_for_verb(text: str) -> str:
     """"Who chairs the X CPPCC" read as "who is the chairman of the X CPPCC"."""
-    return WHO_VERB.sub(lambda m: f"who is the {_WHO_VERB_POST[m.group(1).lower()]}", text)
+    return WHO_VERB.sub(lambda m: f"who is the {_WHO_VERB_POST[m.group(1).lower()]} of", text)
 
 
 _WHO = re.compile(rf"谁|哪[一几]?位|何人|什么人|(?:{_POST}|记者|通讯员|作者|编辑|责编|摄影)"
@@ -282,16 +282,26 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
                   published=(when or bool(re.search(r"日期|\bdate\b", text, re.I))) and bool(PUBLISHED.search(text)))
 
 
-_PLACE_KIND_ZH = re.compile(r"哪(?:一|几)?(?:个|些)?(县市区|县区|区县|县|区|市)(?![长委])")
-_PLACE_KIND_EN = re.compile(r"\b(?:which|what)\s+(?:[\w'-]+\s+){0,2}?(count(?:y|ies)|districts?|cit(?:y|ies))\b", re.I)
+_PLACE_KIND_ZH = re.compile(r"哪(?:一|几)?(?:个|些)?(县市区|县区|区县|县|区|市)")
+_PLACE_KIND_EN = re.compile(r"\b(?:which|what)\s+(?:(?!(?:did|does|do|is|was|were|are|has|have|had|the)\b)[\w'-]+\s+)"
+                            r"{0,2}?(count(?:y|ies)|districts?|cit(?:y|ies))\b", re.I)
 
 
 def _not_levels(text: str) -> tuple[str, ...]:
-    """The document levels that cannot answer a question asking which county, district or city."""
-    m = _PLACE_KIND_ZH.search(text) or _PLACE_KIND_EN.search(text)
-    if not m:
+    """The document levels that cannot answer a question asking which county, district or city (哪个区; not
+    哪个市场主体 or 哪些市民, where jieba reads the character as part of another word)."""
+    from .lexical import jieba_module
+
+    kind = ""
+    for m in _PLACE_KIND_ZH.finditer(text):
+        if jieba_module().lcut(text[m.start(1) : m.start(1) + 6], HMM=False)[0] == m.group(1):
+            kind = m.group(1)
+            break
+    if not kind and (en := _PLACE_KIND_EN.search(text)):
+        kind = en.group(1).lower()
+    if not kind:
         return ()
-    return ("national",) if m.group(1).lower() in ("市", "city", "cities") else ("national", "province")
+    return ("national",) if kind in ("市", "city", "cities") else ("national", "province")
 
 
 def _credit_asked(text: str) -> str:
@@ -443,8 +453,9 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
     )
 
 
-_MONEY_ZH = ("钱", "资金", "经费", "金额", "投资")  # 多少钱: counted in 元
-_MEASURE_ASKED = re.compile(r"(?:多少|几)(人次|场次|万元|亿元|美元|资金|经费|金额|投资|"
+_MONEY_ZH = ("钱", "资金", "经费", "金额", "投资")  # 多少钱: counted in 元 (投资 alone: 投资项目 counts projects)
+_MONEY_NEXT = re.compile(r"钱|资金|经费|金额|款项|投资(?![\u4e00-\u9fff])")
+_MEASURE_ASKED = re.compile(r"(?:多少|几)[万亿千百]?(人次|场次|万元|亿元|美元|资金|经费|金额|投资(?![\u4e00-\u9fff])|"
                             r"[个名人位件场次篇份期条家处座所项户元钱])")
 # English count nouns and the measure word a Chinese report counts them with (hand-written: a dictionary gives
 # translations, not classifiers).
@@ -478,7 +489,7 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
     from .lexical import jieba_module
 
     m = _COUNT_ASKED_ZH.search(folded)
-    if not m or any(pattern.search(folded) for _, pattern in _AGE_ASKED) or folded.startswith(_MONEY_ZH, m.end()):
+    if not m or any(pattern.search(folded) for _, pattern in _AGE_ASKED) or _MONEY_NEXT.match(folded, m.end()):
         return ()  # 多少周年, 多少岁, 多少钱(帮…): the measure says what is counted
     jieba_module()
 
@@ -515,8 +526,8 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
     copula = _COPULA.search(head)
     subject = head[: copula.start()] if copula and copula.group(0) else ""
     # 社会事业类有多少件, 进出口总额增长预期目标是多少: the run ends before the joiner or the frame word
-    end = re.sub(rf"(?:{'|'.join(_JOINERS | _NOT_COUNTED)})?(?:的)?$", "", subject.rstrip("”\"」』"))
-    before = [r for r in nouns(end, True) if end.endswith(r[-1])]
+    end = re.sub(rf"(?:{'|'.join(_JOINERS | _NOT_COUNTED)})?(?:的)?$", "", subject)
+    before = [r for r in nouns(end, True) if end.rstrip("”\"」』").endswith(r[-1])]
     run = after[0] if after else (before[-1] if before else [])
     return tuple(frozenset([w]) for w in dict.fromkeys(run))
 
