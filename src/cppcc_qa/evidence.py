@@ -317,6 +317,8 @@ def says_counted(counted: tuple[frozenset[str], ...], clause: str, *context: str
     """Whether a clause (or the clause it refers back to, or its article's title and place) says every word of
     what a how-many question counts, each in one of its forms; a word may be split by a few characters
     (评议组 in 评议工作组)."""
+    if not counted:
+        return True
     texts = [squeeze(t) for t in (clause, *context)]  # a line may break inside a word (读书交流活\n\n动)
     return all(any(_says(form, t) for form in group for t in texts) for group in counted)
 

@@ -48,7 +48,8 @@ _LIST_SIZE_EN = re.compile(rf"\b(two|three|four|five|six|seven|eight|nine|ten|\d
 _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|哪|\bwhich\b|"
                     r"\bwhat (?:district|city|county|place|province|"
                     r"report)s?\b|\bwhere\b", re.I)
-_HOW_MANY = re.compile(r"多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天)|\bhow (?:many|much)\b|\bnumber of\b|"
+_HOW_MANY_ZH = r"多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天)"  # 几个, not 几乎, 几月, 第几
+_HOW_MANY = re.compile(rf"{_HOW_MANY_ZH}|\bhow (?:many|much)\b|\bnumber of\b|"
                        r"\bwhat (?:(?:is|was|were|are) the )?(?:share|percentage|rate|proportion|target|total|amount|"
                        r"value|size|figure|growth)\b|比例|比率|率是|增长目标|目标是", re.I)
 _POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
@@ -472,7 +473,7 @@ _HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
 _MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|budget|fund\w*|yuan)\b", re.I)
 
 
-_COUNT_ASKED_ZH = re.compile(r"(?:多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天))"
+_COUNT_ASKED_ZH = re.compile(rf"(?:{_HOW_MANY_ZH})"
                              r"(?:人次|场次|万元|亿元|[个名人位件场次篇份期条家处座所项户元种类批笔])?")
 _CLAUSE_END = re.compile(r"[，。？?！!,；;：:]")
 _NOUN_TAGS = ("n", "vn", "b")  # nouns, verbal nouns, attributes (女委员: 女)
