@@ -454,8 +454,9 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
     )
 
 
-_MONEY_ZH = ("钱", "资金", "经费", "金额", "投资")  # 多少钱: counted in 元 (投资 alone: 投资项目 counts projects)
-_MONEY_NEXT = re.compile(r"钱|资金|经费|金额|款项|投资(?![\u4e00-\u9fff])")
+# Money is asked for by its measure, 元 (多少钱, 多少资金); 投资 too, but only alone (投资项目 counts projects).
+_MONEY_WORDS = ("钱", "资金", "经费", "金额", "款项")
+_MONEY_NEXT = re.compile("|".join(_MONEY_WORDS) + r"|投资(?![\u4e00-\u9fff])")
 _MEASURE_ASKED = re.compile(r"(?:多少|几)[万亿千百]?(人次|场次|万元|亿元|美元|资金|经费|金额|投资(?![\u4e00-\u9fff])|"
                             r"[个名人位件场次篇份期条家处座所项户元钱])")
 # English count nouns and the measure word a Chinese report counts them with (hand-written: a dictionary gives
@@ -479,7 +480,7 @@ _CLAUSE_END = re.compile(r"[，。？?！!,；;：:]")
 _NOUN_TAGS = ("n", "vn", "b")  # nouns, verbal nouns, attributes (女委员: 女)
 _NOT_COUNTED = frozenset(["多少", "数量", "数目", "总数", "人数", "件数", "次数", "个数", "结果", "目标", "情况",
                           "规模", "水平", "时期", "期间", "时候", "当年", "今年", "去年", "全年", "一共", "总共",
-                          "累计", "钱", "资金", "经费", "金额", "款项"])  # money is asked for by its measure (元)
+                          "累计", *_MONEY_WORDS])
 
 
 def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
@@ -548,7 +549,7 @@ def _measure(text: str, folded: str, zh: bool) -> str:
             return unit
     if zh:
         m = _MEASURE_ASKED.search(folded)
-        return ("元" if m.group(1) in _MONEY_ZH else m.group(1)) if m else ""
+        return ("元" if m.group(1) in (*_MONEY_WORDS, "投资") else m.group(1)) if m else ""
     m = _HOW_MANY_EN.search(text)
     if not m:
         return ""
