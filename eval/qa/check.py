@@ -2,15 +2,16 @@
 """Check the QA evaluation sets in this folder against the documents.
 
 Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl,
-heldout4.jsonl, heldout5.jsonl, heldout6.jsonl, heldout7.jsonl (single
-questions) and compare-tune.jsonl, compare-heldout.jsonl,
-compare-heldout2.jsonl, compare-heldout3.jsonl, compare-heldout4.jsonl,
-compare-heldout5.jsonl (comparison questions).
-heldout2.jsonl to heldout7.jsonl and compare-heldout2.jsonl to
-compare-heldout5.jsonl are further held-out sets written blind; they get
+heldout4.jsonl, heldout5.jsonl, heldout6.jsonl, heldout7.jsonl,
+heldout8.jsonl (single questions) and compare-tune.jsonl,
+compare-heldout.jsonl, compare-heldout2.jsonl, compare-heldout3.jsonl,
+compare-heldout4.jsonl, compare-heldout5.jsonl, compare-heldout6.jsonl
+(comparison questions).
+heldout2.jsonl to heldout8.jsonl and compare-heldout2.jsonl to
+compare-heldout6.jsonl are further held-out sets written blind; they get
 every per-question check but are not counted in the coverage and split totals
-of tune + heldout. heldout5.jsonl, heldout6.jsonl and heldout7.jsonl have
-their own minimums (BLIND_MIN).
+of tune + heldout. heldout5.jsonl, heldout6.jsonl, heldout7.jsonl and
+heldout8.jsonl have their own minimums (BLIND_MIN).
 
 Documents:
   --real-dev DIR  (or env QA_REAL_DEV): folder holding corpus/, sources.tsv,
@@ -52,7 +53,8 @@ SHIPPED_PLACES = ["奎文区", "潍城区", "坊子区", "青州市", "寒亭区
 # report, and which-questions with several places on the shipped page.
 BLIND_MIN = {"heldout5.jsonl": {"real": 1, "long": 4, "which_places": 6},
              "heldout6.jsonl": {"real": 1, "long": 4, "which_places": 6},
-             "heldout7.jsonl": {"real": 1, "long": 4, "which_places": 6}}
+             "heldout7.jsonl": {"real": 1, "long": 4, "which_places": 6},
+             "heldout8.jsonl": {"real": 1, "long": 4, "which_places": 6}}
 KINDS = {"fact", "number", "which", "who", "when", "section", "unanswerable"}
 CORPORA = ("shipped", "real", "long")
 SINGLE_KEYS = ("id", "lang", "q", "corpus", "file", "place", "evidence", "kind", "unanswerable")
@@ -197,7 +199,8 @@ def main():
     single = {}
     seen_q = {}
     for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
-                 "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl", "heldout7.jsonl"):
+                 "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl", "heldout7.jsonl",
+                 "heldout8.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         single[name] = rows
         for n, d in enumerate(rows, 1):
@@ -306,7 +309,8 @@ def main():
 
     compare = {}
     for name in ("compare-tune.jsonl", "compare-heldout.jsonl", "compare-heldout2.jsonl",
-                 "compare-heldout3.jsonl", "compare-heldout4.jsonl", "compare-heldout5.jsonl"):
+                 "compare-heldout3.jsonl", "compare-heldout4.jsonl", "compare-heldout5.jsonl",
+                 "compare-heldout6.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         compare[name] = rows
         for n, d in enumerate(rows, 1):
