@@ -242,6 +242,16 @@ def test_which_question_lists_each_place_once(kw):
     assert a.found and len(places) == len(set(places))
 
 
+def test_which_places_lists_every_place_that_did_it(kw):
+    # 青州市 "设立8处知情明政工作站"; 昌乐县 "设置“知情明政工作站”" says 设置, not 设立: it still names the station.
+    a = answer("哪些县市区设立了知情明政工作站？", **kw)
+    assert a.found and [c.place for c in a.citations] == ["青州市", "昌乐县"]
+    assert all("知情明政工作站" in c.quote for c in a.citations)
+    # One place asked for: one place answers.
+    a = answer("哪个县市区设立了8处知情明政工作站？", **kw)
+    assert a.found and [c.place for c in a.citations] == ["青州市"]
+
+
 def test_english_question_gets_english_frame_and_chinese_quotes(kw):
     a = answer("How many companies in Fangzi completed technology transfer loan filings?", **kw)
     assert a.found and a.lang == "en" and a.text.startswith("From the reports")

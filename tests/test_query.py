@@ -316,3 +316,23 @@ def test_a_sum_in_dollars_is_not_one_in_yuan():
 ])
 def test_which_county_rules_out_national_and_provincial_reports(question, levels):
     assert intent_of(question, (), ()).not_levels == levels
+
+
+@pytest.mark.parametrize(("question", "several"), [
+    ("哪些县市区设立了知情明政工作站？", True),
+    ("哪几个地方的政协开发了小程序？", True),
+    ("Which counties organize reading activities for CPPCC members?", True),
+    ("Which places' CPPCC members gave free health checks?", True),
+    ("Which of the county and district CPPCCs were praised by the province?", True),
+    ("潍坊有哪些县市区的政协组织过视察？", True),
+    ("景洪市政协围绕哪些重大事项开展了协商？", False),  # matters, not places
+    ("会议的执行主席有哪些？", False),
+    ("哪些市民参加了活动？", False),
+    ("Which issues did the Nanyang oversight cover?", False),
+    ("哪个区建立了知情明政工作站？", False),
+    ("哪几年的报告提到了这项工作？", False),  # years, not places
+    ("Which county's CPPCC set up a knowledge station?", False),
+    ("which district built a knowledge station", False),
+])
+def test_which_places_asks_for_several(question, several):
+    assert intent_of(question, (), ()).several is several

@@ -108,7 +108,8 @@ def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Uni
             break
         if any(u.start < c.end and c.start < u.end and u.passage.source == c.passage.source for c in chosen):
             continue
-        if u.lex < (tuning.keep_lex_which if grouped else 0.85) * best.lex or u.heading:
+        if u.heading or (u.lex < (tuning.keep_lex_which if grouped else 0.85) * best.lex
+                         and not (query.intent.several and _shares_key(best, u, tuning))):
             continue
         if grouped:
             if u.passage.place in places:
@@ -119,6 +120,12 @@ def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Uni
         places.add(u.passage.place)
         seen |= u.covered
     return chosen
+
+
+def _shares_key(best: Unit, u: Unit, tuning: Tuning) -> bool:
+    """Whether a clause holds all but one of the terms the best clause holds, and enough of the question ("哪些县市区
+    设立了知情明政工作站": 设置“知情明政工作站” lacks 设立 but names the station): another place that did the same."""
+    return len(best.covered - u.covered) <= 1 < len(best.covered) and u.lex >= tuning.keep_lex_several * best.lex
 
 
 def section_units(query: Query, units: list[Unit], index: Index) -> list[Unit]:

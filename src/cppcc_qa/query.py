@@ -158,6 +158,7 @@ class Intent:
     """What kind of answer the question asks for."""
 
     which: bool = False  # which place / report: list each place once
+    several: bool = False  # "哪些县", "which counties": several places may be the answer, each one is wanted
     how_many: bool = False  # a number
     who: bool = False
     when: bool = False
@@ -274,13 +275,21 @@ def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Int
                                                                     or bool(_HOW_MANY.search(text))
                                                                     or bool(_NUMERIC_NOUN.search(text))))
     who, when = bool(_WHO.search(text)), bool(_WHEN.search(text))
-    return Intent(which=bool(_WHICH.search(text)), how_many=bool(_HOW_MANY.search(text)), who=who,
+    return Intent(which=bool(_WHICH.search(text)), several=bool(_SEVERAL.search(text)),
+                  how_many=bool(_HOW_MANY.search(text)), who=who,
                   when=when, compare=compare, section=_section_number(text),
                   item=_item_number(text) if _ASKS_WHAT_ABOUT.search(text) else None, list_size=_list_size(text),
                   credit=_credit_asked(text) if who else "",
                   relative_year=next((n for n, p in _RELATIVE_YEAR if p.search(text)), None),
                   ordinal="".join(re.findall(r"第几\s*([\u4e00-\u9fff])", text)), not_levels=_not_levels(text),
                   published=(when or bool(re.search(r"日期|\bdate\b", text, re.I))) and bool(PUBLISHED.search(text)))
+
+
+# A which-question whose answer may be several places: 哪些县市区, 哪几个地方的政协 (not 哪些方面, 哪几年),
+# "which counties", "which places' CPPCCs", "which Weifang CPPCCs" (not "which county's", "which issues").
+_PLACES_ZH = r"(?:县市区|县区|区县|县|区|市(?![民场值])|地方|地区|城市|乡镇|镇|街道|村|社区|省)"
+_SEVERAL = re.compile(rf"哪(?:些|几个?){_PLACES_ZH}|\bwhich\s+(?:of\s+the\s+)?(?:[\w-]+\s+){{0,3}}?"
+                      r"(?:counties|districts|cities|places|localities|towns|villages|areas|cppccs|committees)\b", re.I)
 
 
 _PLACE_KIND_ZH = re.compile(r"哪(?:一|几)?(?:个|些)?(县市区|县区|区县|县|区|市)")

@@ -115,6 +115,7 @@ class Tuning:
     keep_ratio: float = 0.85  # a further clause must score this share of the best one
     keep_ratio_which: float = 0.75
     keep_lex_which: float = 0.85  # ... and hold this share of the best one's question terms
+    keep_lex_several: float = 0.5  # "哪些县…": or this share, with all but one of the best one's terms
     max_citations: int = 2
     max_citations_which: int = 6
 
