@@ -336,3 +336,29 @@ def test_which_county_rules_out_national_and_provincial_reports(question, levels
 ])
 def test_which_places_asks_for_several(question, several):
     assert intent_of(question, (), ()).several is several
+
+
+@pytest.mark.parametrize(("question", "compare"), [
+    ("2005年政府工作报告说2004年全国粮食总产量是多少？", False),  # the report's year, then its figure's year
+    ("2011年的报告里，2010年全国粮食产量达到了多少？", False),
+    ("How many small coal mines were shut down in 2008, according to the 2009 State Council report?", False),
+    ("How much foreign direct investment did China use in 2004, per the 2005 report?", False),
+    ("2005年和2009年政府工作报告提出的国内生产总值增长目标分别是多少？", True),  # two reports
+    ("2005年、2009年、2011年的报告拟安排的中央财政赤字分别是多少？", True),
+    ("2024年和2025年比，社情民意信息多了还是少了？", True),
+    ("What deficits did the 2009 and 2011 reports plan, respectively?", True),
+])
+def test_the_year_of_a_report_is_not_a_year_compared(question, compare):
+    from cppcc_qa.query import _YEAR
+
+    years = tuple(int(y) for y in _YEAR.findall(question))
+    assert intent_of(question, (), years).compare is compare
+
+
+def test_a_place_and_the_place_it_holds_are_one_place():
+    from cppcc_qa.query import distinct_places
+
+    assert distinct_places(("北京市", "石景山區")) == ("石景山區",)  # 北京石景山区: a district of Beijing
+    assert distinct_places(("北京市", "上海市")) == ("北京市", "上海市")
+    assert not intent_of("北京石景山区一共在几个街道开设了政协委员工作站?", ("北京市", "石景山區"), ()).compare
+    assert intent_of("北京和上海的轨道交通运营总里程分别是多少？", ("北京市", "上海市"), ()).compare

@@ -269,8 +269,30 @@ def _section_number(text: str) -> int | None:
     return None
 
 
+# The year a question names its report by ("2005年政府工作报告", "2011年的报告里", "per the 2009 State Council report";
+# "2005年和2009年政府工作报告", "the 2005, 2009 and 2011 reports": all of them): which report, not a year compared.
+_Y = r"(?:19|20)\d\d"
+_REPORT_YEARS = re.compile(rf"((?:{_Y}\s*年?\s*(?:和|与|及|、|,|，)\s*)*{_Y})\s*年?\s*(?:的)?\s*(?:政府)?(?:工作)?报告|"
+                           rf"((?:{_Y}\s*(?:,|and|&)\s*)*{_Y})\s+(?:[A-Za-z-]+\s+){{0,3}}?reports?\b", re.I)
+
+
+def compared_years(text: str, years: tuple[int, ...]) -> bool:
+    """Whether a question names two or more years to compare: "2024年和2025年比", "2005年和2009年政府工作报告 …
+    分别"; not "2005年政府工作报告说2004年全国粮食总产量是多少" (one report, the year of its figure)."""
+    named = {int(y) for m in _REPORT_YEARS.finditer(text) for y in re.findall(_Y, m.group(1) or m.group(2))}
+    return len(named) >= 2 or len(set(years) - named) >= 2
+
+
+def distinct_places(places: tuple[str, ...]) -> tuple[str, ...]:
+    """The places named, less those that hold another one named ("北京石景山区": 石景山区 alone)."""
+    from .places import Gazetteer
+
+    gazetteer = Gazetteer.load()
+    return tuple(p for p in places if not any(q != p and gazetteer.contains(fold(p), fold(q)) for q in places))
+
+
 def intent_of(text: str, places: tuple[str, ...], years: tuple[int, ...]) -> Intent:
-    several = len(places) >= 2 or len(set(years)) >= 2
+    several = len(distinct_places(places)) >= 2 or compared_years(text, years)
     compare = bool(_COMPARE_STRONG.search(text)) or (several and (bool(_COMPARE_WEAK.search(text))
                                                                     or bool(_HOW_MANY.search(text))
                                                                     or bool(_NUMERIC_NOUN.search(text))))
