@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .lexical import EN_STOPWORDS, english_words, jieba_module, stem
 from .places import is_pinyin_name, pinyin_syllables
-from .query import post_for_verb
+from .query import REPORT_YEAR, post_for_verb
 from .settings import TUNING
 from .textnorm import CJK
 
@@ -118,9 +118,6 @@ def check_terms(query: Query, index: Index, passages: Sequence[Passage] = ()) ->
 
 PIECE = re.compile(r"^[那这该此本][条篇则份]|稿|报道|文章|新闻|消息|编辑|责编|记者|通讯员|作者|摄影|图片|照片|"
                    r"\b(?:article|story|piece|item|report|news|editor|reporter|byline|photo\w*)s?\b", re.I)
-_REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:的|度)?[^，。？?\d]{0,10}?报告|"
-                          r"\b((?:19|20)\d\d)\s+(?:[A-Za-z]+\s+){0,3}?report\b|"
-                          r"\breport (?:of|for) ((?:19|20)\d\d)\b", re.I)
 
 
 def absent_report_year(query: Query, index: Index) -> str | None:
@@ -128,7 +125,7 @@ def absent_report_year(query: Query, index: Index) -> str | None:
     "Beijing's 2025 report": none of Beijing's of 2025)."""
     from .textnorm import fold
 
-    for m in _REPORT_YEAR.finditer(query.folded):
+    for m in REPORT_YEAR.finditer(query.folded):
         year = int(next(g for g in m.groups() if g))
         kind = re.sub(r"^\d{4}\s*年(?:的|度)?", "", m.group(0)) if m.group(1) else ""
         kind = re.sub(r"^[\u4e00-\u9fff]{2,4}?(?:市|省|区|县)", "", kind)  # 北京市政府工作报告 -> 政府工作报告

@@ -269,17 +269,22 @@ def _section_number(text: str) -> int | None:
     return None
 
 
-# The year a question names its report by ("2005年政府工作报告", "2011年的报告里", "per the 2009 State Council report";
-# "2005年和2009年政府工作报告", "the 2005, 2009 and 2011 reports": all of them): which report, not a year compared.
-_Y = r"(?:19|20)\d\d"
-_REPORT_YEARS = re.compile(rf"((?:{_Y}\s*年?\s*(?:和|与|及|、|,|，)\s*)*{_Y})\s*年?\s*(?:的)?\s*(?:政府)?(?:工作)?报告|"
-                           rf"((?:{_Y}\s*(?:,|and|&)\s*)*{_Y})\s+(?:[A-Za-z-]+\s+){{0,3}}?reports?\b", re.I)
+# The year a question names a report by: "2005年政府工作报告", "2011年的报告里", "per the 2009 State Council report".
+REPORT_YEAR = re.compile(r"((?:19|20)\d\d)\s*年(?:的|度)?[^，。？?\d]{0,10}?报告|"
+                         r"\b((?:19|20)\d\d)\s+(?:[A-Za-z]+\s+){0,3}?report\b|"
+                         r"\breport (?:of|for) ((?:19|20)\d\d)\b", re.I)
+# Years joined to the one before 报告: "2005年和2009年政府工作报告", "2005年、2009年、2011年的报告".
+_JOINED_YEARS = re.compile(r"(?:(?:19|20)\d\d\s*年?\s*(?:和|与|及|、|,|，|and|&)\s*)+$", re.I)
 
 
 def compared_years(text: str, years: tuple[int, ...]) -> bool:
     """Whether a question names two or more years to compare: "2024年和2025年比", "2005年和2009年政府工作报告 …
     分别"; not "2005年政府工作报告说2004年全国粮食总产量是多少" (one report, the year of its figure)."""
-    named = {int(y) for m in _REPORT_YEARS.finditer(text) for y in re.findall(_Y, m.group(1) or m.group(2))}
+    named: set[int] = set()
+    for m in REPORT_YEAR.finditer(text):
+        joined = _JOINED_YEARS.search(text, 0, m.start())
+        named |= {int(y) for y in _YEAR.findall(joined.group(0) if joined else "")}
+        named.add(int(next(g for g in m.groups() if g)))
     return len(named) >= 2 or len(set(years) - named) >= 2
 
 
