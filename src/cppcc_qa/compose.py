@@ -37,20 +37,16 @@ def multi_part(query: Query) -> bool:
     return len(_MULTI_ASK.findall(query.text)) >= 2 or bool(_JOINED_ASK.search(query.text))
 
 
+# Why a refusal refuses, by the kind of answer that was not found.
+_NOT_FOUND = {"person": "no_person", "date": "no_date", "locality": "no_locality", "figure": "no_figure"}
+
+
 def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], kind: str | None) -> Answer:
     lang = query.lang
     if unknown:
         why = message("missing_terms", lang, terms=quoted_terms(unknown, lang))
-    elif kind == "person":
-        why = message("no_person", lang)
-    elif kind == "date":
-        why = message("no_date", lang)
-    elif kind == "locality":
-        why = message("no_locality", lang)
-    elif kind == "figure":
-        why = message("no_figure", lang)
     else:
-        why = message("not_covered", lang)
+        why = message(_NOT_FOUND.get(kind or "", "not_covered"), lang)
     sep = "" if lang == "zh" else " "
     return Answer(query.question, f"{why}{sep}{message('refusal_tail', lang)}", [], False, lang, passages,
                   asked=query.text)
