@@ -53,6 +53,8 @@ class Server:
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    tmpdir: Path | None = None  # the server's temporary directory (TMPDIR), when a test looks into it
+    returncode: int | None = None  # of the last stop
 
     @property
     def url(self) -> str:
@@ -66,6 +68,8 @@ class Server:
         self.log = self.data.parent / f"server-{self.port}-{int(time.time() * 1000)}.log"
         out = self.log.open("wb")
         env = {k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"}  # the app turns it off itself
+        if self.tmpdir is not None:
+            env["TMPDIR"] = str(self.tmpdir)
         self.proc = subprocess.Popen([*self.cli("serve", "--port", str(self.port)), *self.extra], stdout=out,
                                      stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 240
@@ -86,10 +90,10 @@ class Server:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=30)
+                self.returncode = self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-                self.proc.wait(timeout=10)
+                self.returncode = self.proc.wait(timeout=10)
         self.proc = None
 
     def output(self) -> str:

@@ -6,7 +6,9 @@ a conversation survives a server restart and reopens with its citations.
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -91,13 +93,28 @@ def test_bad_auth_values_give_one_clear_error(server: Server) -> None:
 
 
 def test_conversation_survives_a_restart(browser: Any, tmp_path: Any, built_index: Any) -> None:
-    srv = make_server(tmp_path, built_index, xss=False).start()
+    """Also: a server stopped by SIGTERM (`kill`, a service manager) exits cleanly and removes its export folder; one
+    killed outright leaves its folder, which the next server removes once nobody has touched it for six hours."""
+    srv = make_server(tmp_path, built_index, xss=False)
+    srv.tmpdir = tmp_path / "tmp"
+    orphan = srv.tmpdir / "cppcc-qa-exports-killed"
+    (orphan / "old").mkdir(parents=True)
+    recent = srv.tmpdir / "cppcc-qa-exports-busy"
+    recent.mkdir()
+    stale = time.time() - 7 * 3600
+    for d in (orphan / "old", orphan):
+        os.utime(d, (stale, stale))
+    srv.start()
+    assert not orphan.exists() and recent.exists()
+    assert len(list(srv.tmpdir.glob("cppcc-qa-exports-*"))) == 2  # the busy one and the new server's
     try:
         with open_page(browser, srv.url) as page:
             ask(page, QA)
             ask(page, "那昌乐县呢？")
             page.wait_for_selector("#conv-list label")
         srv.stop()
+        assert srv.returncode == 0 and "Stopping" in srv.output() and "Traceback" not in srv.output()
+        assert [d.name for d in srv.tmpdir.glob("cppcc-qa-exports-*")] == ["cppcc-qa-exports-busy"]
         srv.port = free_port()
         srv.start()
         with open_page(browser, srv.url) as page:

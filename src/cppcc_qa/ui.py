@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import logging
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -66,6 +67,7 @@ STREAM_STEPS = 12
 STREAM_PAUSE = 0.02  # seconds between streamed pieces
 BUSY_SECONDS = 180  # an answer still "being given" after this long is taken as abandoned
 EXPORT_MAX_AGE = 6 * 3600  # export files older than this are removed
+EXPORT_PREFIX = "cppcc-qa-exports-"
 
 CSS = """
 #chat .conv {display:flex; flex-direction:column; gap:14px; padding:4px 2px}
@@ -229,13 +231,15 @@ class _Exports:
     """Files for one click downloads: written under one directory per process, old ones removed."""
 
     def __init__(self) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="cppcc-qa-exports-"))
+        _sweep_orphans(time.time())
+        self.root = Path(tempfile.mkdtemp(prefix=EXPORT_PREFIX))
         self._lock = threading.Lock()
         atexit.register(shutil.rmtree, self.root, ignore_errors=True)  # the files only live as long as the server
 
     def new_dir(self) -> Path:
         with self._lock:
             now = time.time()
+            self.root.mkdir(parents=True, exist_ok=True)  # another server may have swept it after a long idle spell
             for old in self.root.iterdir():
                 try:
                     if now - old.stat().st_mtime > EXPORT_MAX_AGE:
@@ -243,6 +247,18 @@ class _Exports:
                 except OSError:
                     continue
             return Path(tempfile.mkdtemp(dir=self.root))
+
+
+def _sweep_orphans(now: float) -> None:
+    """Remove the export folders of servers that were killed outright (no exit handler ran): those untouched for
+    EXPORT_MAX_AGE, which a running server would have emptied by then anyway."""
+    for root in Path(tempfile.gettempdir()).glob(EXPORT_PREFIX + "*"):
+        try:
+            newest = max([root.stat().st_mtime, *(p.stat().st_mtime for p in root.iterdir())])
+        except OSError:
+            continue
+        if now - newest > EXPORT_MAX_AGE:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _stamp() -> str:
@@ -903,6 +919,10 @@ def build_app(config: Config, *, auth: bool = False) -> gr.Blocks:
     return app
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: list[str] | None = None) -> int:
     """``cppcc-qa serve``: open (or build) the index, warm up, then serve until Ctrl+C. Returns the exit code."""
     from .abstain import warm_up
@@ -930,6 +950,8 @@ def serve(config: Config, host: str = "127.0.0.1", port: int = 7860, auth: list[
     else:
         where = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     print(f"Serving on {where} (Ctrl+C to stop)", flush=True)
+    if threading.current_thread() is threading.main_thread():  # `kill`, a service manager: stop as on Ctrl+C
+        signal.signal(signal.SIGTERM, _interrupt)
     try:
         while app.is_running:
             time.sleep(0.2)
