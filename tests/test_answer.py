@@ -432,3 +432,32 @@ def test_a_figure_counts_the_head_of_what_is_asked():
     assert not counts_head((frozenset(["大讲堂"]),), _fact(text, "15", "学习培训活动"), text)  # 平等 lists nothing
     text = "组建了8个评议工\n\n作组"
     assert counts_head((frozenset(["评议组"]),), _fact(text, "8", "评议工作组"), text)  # a split word, a gap
+
+
+def test_which_places_of_a_region_lists_only_the_places_inside_it(tmp_path):
+    """"潍坊有哪些县市区…": the region the question names is its scope (from the division codes), not a word the
+    clauses must hold; the same question without a region, or with the province, lists every place that did it."""
+    import json
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    docs = {"qz.txt": ("青州市", "青州市政协设立8处知情明政工作站，常态化开展明政对话。"),
+            "cl.txt": ("昌乐县", "昌乐县政协设立知情明政工作站，开展协商对话活动67场。"),
+            "zd.txt": ("张店区", "张店区政协设立知情明政工作站，邀请部门负责人通报工作。"),
+            "ys.txt": ("沂水县", "沂水县政协设立知情明政工作站，组织委员视察12次。")}
+    for name, (place, text) in docs.items():
+        (corpus / name).write_text(f"{place}政协工作动态\n\n{text}\n", encoding="utf-8")
+        (corpus / f"{name}.meta.json").write_text(json.dumps({"place": place}, ensure_ascii=False), encoding="utf-8")
+    idx = open_index(config=config_for(corpus, tmp_path / "index"))
+    assert set(idx.places.within("Which Weifang counties…")) == {"青州市", "昌乐县"}
+    assert idx.places.within("哪些县市区…") == ()
+
+    def cited(question: str) -> set[str]:
+        a = answer(question, index=idx)
+        assert a.found, a.text
+        return {c.place for c in a.citations}
+
+    assert cited("潍坊有哪些县市区设立了知情明政工作站？") == {"青州市", "昌乐县"}
+    assert cited("淄博哪些区设立了知情明政工作站？") == {"张店区"}
+    assert cited("哪些县市区设立了知情明政工作站？") == {"青州市", "昌乐县", "张店区", "沂水县"}
+    assert cited("山东有哪些县市区设立了知情明政工作站？") == {"青州市", "昌乐县", "张店区", "沂水县"}

@@ -362,3 +362,16 @@ def test_a_place_and_the_place_it_holds_are_one_place():
     assert distinct_places(("北京市", "上海市")) == ("北京市", "上海市")
     assert not intent_of("北京石景山区一共在几个街道开设了政协委员工作站?", ("北京市", "石景山區"), ()).compare
     assert intent_of("北京和上海的轨道交通运营总里程分别是多少？", ("北京市", "上海市"), ()).compare
+
+
+@pytest.mark.parametrize(("question", "left"), [
+    ("哪些县市区设立了知情明政工作站？", "设立了知情明政工作站"),
+    ("哪个区建立了工作站？", "建立了工作站"),
+    ("哪几个地方的政协开发了小程序？", "的政协开发了小程序"),
+    ("哪个社区设立了工作室？", "社区设立了工作室"),  # a community is what the clause names: kept
+    ("考察团是从哪些省份来的？", "考察团是从，，省份来的"),  # so are the provinces
+])
+def test_the_kind_of_place_asked_for_is_no_topic_word(question, left):
+    from cppcc_qa.query import unasked
+
+    assert unasked(question).strip("，？") == left

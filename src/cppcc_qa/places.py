@@ -15,8 +15,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from .textnorm import fold
+
+T = TypeVar("T")
 
 NATIONAL = "全国"
 SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "新区", "省", "市", "区", "县", "旗", "州",
@@ -72,6 +75,29 @@ class Gazetteer:
 
     def level(self, name: str) -> str | None:
         return self.levels.get(fold(name))
+
+    def holding(self, name: str) -> list[str]:
+        """The divisions that hold ``name`` (folded): its prefecture and province (潍城区: 潍坊市, 山东省)."""
+        by_code = _names_by_code() if self is Gazetteer.load() else _by_code(self)
+        out: list[str] = []
+        for code in self.codes.get(name, ()):
+            for outer in (code[:4] + "00", code[:2] + "0000"):
+                if outer != code and outer in by_code:
+                    out.extend(n for n in by_code[outer] if n != name and n not in out)
+        return out
+
+
+@lru_cache(maxsize=1)
+def _names_by_code() -> dict[str, tuple[str, ...]]:
+    return _by_code(Gazetteer.load())
+
+
+def _by_code(gazetteer: Gazetteer) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for name, codes in gazetteer.codes.items():
+        for code in codes:
+            out.setdefault(code, []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def level_of(name: str) -> str | None:
@@ -206,6 +232,7 @@ class PlaceMatcher:
 
     by_name: dict[str, str]  # folded full or base name -> place as written in the index
     by_pinyin: dict[str, str]
+    _regions: tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]] | None = field(default=None, repr=False)
 
     @classmethod
     def from_places(cls, places: list[str]) -> PlaceMatcher:
@@ -221,25 +248,58 @@ class PlaceMatcher:
 
     def find(self, question: str) -> list[str]:
         """Places named in ``question`` (Chinese names first, then pinyin), each once."""
+        found = _named(question, self.by_name, self.by_pinyin)
         text = fold(question)
-        found: list[str] = []
-        for name in sorted(self.by_name, key=len, reverse=True):
-            if len(name) >= 2 and name in text and self.by_name[name] not in found:
-                found.append(self.by_name[name])
-                text = text.replace(name, "\x00")
-        words = [w.lower().removesuffix("'s") for w in re.findall(r"[A-Za-z']+", question)]
-        for w in words + [a + b for a, b in itertools.pairwise(words)]:
-            place = self.by_pinyin.get(w)
-            if place is None:
-                for suf in ("qu", "shi", "xian"):
-                    if w.endswith(suf) and w[: -len(suf)] in self.by_pinyin:
-                        place = self.by_pinyin[w[: -len(suf)]]
-            if place and place not in found:
-                found.append(place)
         if NATIONAL in self.by_name.values() and NATIONAL not in found and (
                 _ENGLISH_NATIONAL.search(question) or re.search(r"国务院|中央政府|全国(?!政协|人大|各)", text)):
             found.append(NATIONAL)
         return found
 
+    def within(self, question: str) -> tuple[str, ...]:
+        """The index's places inside the regions ``question`` names that are not places of the index themselves
+        ("潍坊有哪些县…", "which Weifang counties…": the index's counties of 潍坊市), from the division codes."""
+        if self._regions is None:
+            inside: dict[str, list[str]] = {}
+            gazetteer = Gazetteer.load()
+            for name, place in self.by_name.items():
+                if name == fold(place):
+                    for region in gazetteer.holding(name):
+                        if region not in self.by_name:
+                            inside.setdefault(region, []).append(place)
+            by_name: dict[str, tuple[str, ...]] = {}
+            by_pinyin: dict[str, tuple[str, ...]] = {}
+            for region, held in inside.items():
+                by_name[region] = tuple(held)
+                by_name.setdefault(base_name(region), tuple(held))
+                by_pinyin.setdefault(romanize(base_name(region)), tuple(held))
+            self._regions = by_name, by_pinyin
+        named = _named(question, *self._regions)
+        return tuple(dict.fromkeys(p for held in named for p in held))
+
+    def region_words(self) -> frozenset[str]:
+        """The names (full, base, pinyin) of the regions ``within`` knows: 潍坊市, 潍坊, weifang."""
+        return frozenset(k for names in self._regions or () for k in names)
+
     def pinyin_words(self) -> set[str]:
         return set(self.by_pinyin)
+
+
+def _named(question: str, by_name: dict[str, T], by_pinyin: dict[str, T]) -> list[T]:
+    """What the names in ``question`` stand for, each once: Chinese names (full or base) first, then pinyin words
+    and pairs of words, also with a suffix (Weichengqu, Qingzhoushi)."""
+    text = fold(question)
+    found: list[T] = []
+    for name in sorted(by_name, key=len, reverse=True):
+        if len(name) >= 2 and name in text and by_name[name] not in found:
+            found.append(by_name[name])
+            text = text.replace(name, "\x00")
+    words = [w.lower().removesuffix("'s") for w in re.findall(r"[A-Za-z']+", question)]
+    for w in words + [a + b for a, b in itertools.pairwise(words)]:
+        value = by_pinyin.get(w)
+        if value is None:
+            for suf in ("qu", "shi", "xian"):
+                if w.endswith(suf) and w[: -len(suf)] in by_pinyin:
+                    value = by_pinyin[w[: -len(suf)]]
+        if value is not None and value not in found:
+            found.append(value)
+    return found

@@ -199,6 +199,9 @@ class Query:
     # only when its clause says all of them. English questions have none: dictionary translations of the counted
     # noun ("issues", "pieces", "sessions") miss the reports' words too often.
     counted: tuple[frozenset[str], ...] = field(default=())
+    # A which- or comparison question's scope: the index's places inside a region it names that the index has no
+    # report of ("潍坊有哪些县…": the counties of 潍坊市); none when it names a place of the index.
+    within: tuple[str, ...] = field(default=())
 
 
 def zh_number(num: str) -> int | None:
@@ -365,7 +368,9 @@ def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: In
 
 _ASK_ZH = re.compile(r"几|多少|哪|谁|什么|何时|何人|是否|怎么|如何|吗")
 # Question words with the character they bind to, so that a tokenizer does not read "哪天作的" as 天作.
-_ASK_PHRASE = re.compile(r"哪[一几]?[天年月日个位家些种里]|几[月日号点时天年个位名件家次场]|什么时候|何时|多少|是谁|谁")
+# 哪些县市区, 哪个区: the kind of place asked for names no topic (哪个社区, 哪个村: the clause may say it).
+_ASK_PHRASE = re.compile(r"哪[一几]?个?些?(?:县市区|县区|区县|县|区(?!域)|市(?![民场值])|地方|地区|城市|省(?!份))|"
+                         r"哪[一几]?[天年月日个位家些种里]|几[月日号点时天年个位名件家次场]|什么时候|何时|多少|是谁|谁")
 
 
 def unasked(folded: str) -> str:
@@ -480,6 +485,11 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
         tokens = sorted(tokens, key=lambda tw: -tw[1] * index.idf(tw[0]))[:MAX_TOKENS]
         groups = sorted(groups, key=lambda g: -g[1])[:MAX_GROUPS]
     intent = intent_of(text, places, years)
+    within = index.places.within(text) if not places and (intent.which or intent.several or intent.compare) else ()
+    if within:  # the region is the scope searched within, not a topic word the clauses must hold
+        region = index.places.region_words()
+        tokens = [(t, w) for t, w in tokens if t not in region]
+        groups = [(g, w) for g, w in groups if not g <= region]
     return Query(
         question=cleaned, text=text, folded=folded, lang="zh" if zh else "en", places=places, years=years,
         intent=intent, tokens=tuple(tokens), groups=tuple(groups),
@@ -487,6 +497,7 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
         posts=posts_asked(text, folded, zh, index) if intent.who else (),
         measure=_measure(text, folded, zh) if intent.how_many else "",
         counted=_counted_zh(folded, index) if zh and intent.how_many else (),
+        within=within,
     )
 
 
