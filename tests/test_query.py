@@ -375,3 +375,12 @@ def test_the_kind_of_place_asked_for_is_no_topic_word(question, left):
     from cppcc_qa.query import unasked
 
     assert unasked(question).strip("，？") == left
+
+
+def test_a_division_is_held_by_its_prefecture_and_province():
+    from cppcc_qa.places import Gazetteer
+
+    g = Gazetteer.load()
+    assert g.holding("潍城区") == ["潍坊市", "山东省"]
+    assert g.holding("武汉市") == ["湖北省"]  # a prefecture is held by its province only
+    assert g.holding("山东省") == [] and g.holding("不存在县") == []

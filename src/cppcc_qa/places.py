@@ -40,6 +40,7 @@ class Gazetteer:
     levels: dict[str, str] = field(default_factory=dict)
     codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> its division codes (6 digits)
     max_len: int = 0
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # division code -> its names
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -63,7 +64,12 @@ class Gazetteer:
                     codes.setdefault(name, []).append(code[:6])
         except (OSError, KeyError, csv.Error):
             return cls()
-        return cls(levels, {k: tuple(v) for k, v in codes.items()}, max(map(len, levels), default=0))
+        names: dict[str, list[str]] = {}
+        for name, held in codes.items():
+            for code in held:
+                names.setdefault(code, []).append(name)
+        return cls(levels, {k: tuple(v) for k, v in codes.items()}, max(map(len, levels), default=0),
+                   {k: tuple(v) for k, v in names.items()})
 
     def contains(self, outer: str, inner: str) -> bool:
         """Whether the division ``outer`` holds ``inner`` (石景山区 is in 北京市), by their division codes."""
@@ -78,26 +84,12 @@ class Gazetteer:
 
     def holding(self, name: str) -> list[str]:
         """The divisions that hold ``name`` (folded): its prefecture and province (潍城区: 潍坊市, 山东省)."""
-        by_code = _names_by_code() if self is Gazetteer.load() else _by_code(self)
         out: list[str] = []
         for code in self.codes.get(name, ()):
             for outer in (code[:4] + "00", code[:2] + "0000"):
-                if outer != code and outer in by_code:
-                    out.extend(n for n in by_code[outer] if n != name and n not in out)
+                if outer != code:
+                    out.extend(n for n in self.names.get(outer, ()) if n != name and n not in out)
         return out
-
-
-@lru_cache(maxsize=1)
-def _names_by_code() -> dict[str, tuple[str, ...]]:
-    return _by_code(Gazetteer.load())
-
-
-def _by_code(gazetteer: Gazetteer) -> dict[str, tuple[str, ...]]:
-    out: dict[str, list[str]] = {}
-    for name, codes in gazetteer.codes.items():
-        for code in codes:
-            out.setdefault(code, []).append(name)
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def level_of(name: str) -> str | None:
@@ -258,6 +250,17 @@ class PlaceMatcher:
     def within(self, question: str) -> tuple[str, ...]:
         """The index's places inside the regions ``question`` names that are not places of the index themselves
         ("潍坊有哪些县…", "which Weifang counties…": the index's counties of 潍坊市), from the division codes."""
+        named = _named(question, *self._region_tables())
+        return tuple(dict.fromkeys(p for held in named for p in held))
+
+    def region_words(self) -> frozenset[str]:
+        """The names (full, base, pinyin) of the regions ``within`` knows: 潍坊市, 潍坊, weifang."""
+        return frozenset(k for table in self._region_tables() for k in table)
+
+    def _region_tables(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        """Each prefecture and province holding places of the index (and not one itself) -> those places, by
+        Chinese name (full and base) and by pinyin; made on first use. A county name that two provinces share
+        counts in both."""
         if self._regions is None:
             inside: dict[str, list[str]] = {}
             gazetteer = Gazetteer.load()
@@ -273,12 +276,7 @@ class PlaceMatcher:
                 by_name.setdefault(base_name(region), tuple(held))
                 by_pinyin.setdefault(romanize(base_name(region)), tuple(held))
             self._regions = by_name, by_pinyin
-        named = _named(question, *self._regions)
-        return tuple(dict.fromkeys(p for held in named for p in held))
-
-    def region_words(self) -> frozenset[str]:
-        """The names (full, base, pinyin) of the regions ``within`` knows: 潍坊市, 潍坊, weifang."""
-        return frozenset(k for names in self._regions or () for k in names)
+        return self._regions
 
     def pinyin_words(self) -> set[str]:
         return set(self.by_pinyin)
