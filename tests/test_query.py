@@ -384,3 +384,14 @@ def test_a_division_is_held_by_its_prefecture_and_province():
     assert g.holding("潍城区") == ["潍坊市", "山东省"]
     assert g.holding("武汉市") == ["湖北省"]  # a prefecture is held by its province only
     assert g.holding("山东省") == [] and g.holding("不存在县") == []
+
+
+def test_british_spellings_find_the_dictionary_words(index):
+    """CC-CEDICT is written in American English: "centres", "organised", "urbanisation" find its entries too."""
+    from cppcc_qa.lexical import american
+
+    assert american("centres") == "centers" and american("Recognised") == "recognized"
+    assert american("modernisation") == "modernization"  # by the rule, where the list has no entry
+    for british, us in (("organised", "organized"), ("centres", "centers"), ("neighbourhood", "neighborhood")):
+        words = index.lexicon.entries([british])[0][1]
+        assert words and words == index.lexicon.entries([us])[0][1]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .lexical import EN_STOPWORDS, english_words, jieba_module, stem
+from .lexical import EN_STOPWORDS, american, english_words, jieba_module, stem
 from .places import is_pinyin_name, pinyin_syllables
 from .query import REPORT_YEAR, post_for_verb
 from .settings import TUNING
@@ -309,7 +309,8 @@ def _form_stems(word: str) -> tuple[str, ...]:
     for lemmas in lemminflect.getAllLemmas(word).values():
         out += [x.lower() for x in lemmas]
     for form in list(out):
-        for pat, rep in _UK_US:
+        out.append(american(form))  # breame's list: kilometres -> kilometers
+        for pat, rep in _UK_US:  # and the common endings of the lemmas it lacks
             us = re.sub(pat, rep, form)
             if us != form:
                 out.append(us)

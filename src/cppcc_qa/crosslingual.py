@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from .lexical import english_words, lemma, stem
+from .lexical import american, english_words, lemma, stem
 from .places import romanize
 
 _CEDICT_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
@@ -133,12 +133,12 @@ class Lexicon:
         out: list[tuple[str, list[tuple[str, float]]]] = []
         i = 0
         while i < len(words):
-            if i + 1 < len(words) and (pair := self.en2zh.get(f"={lemma(words[i])} {lemma(words[i + 1])}")):
+            if i + 1 < len(words) and (pair := self._pair(words[i], words[i + 1])):
                 out.append((f"{words[i]} {words[i + 1]}", pair))
                 i += 2
                 continue
             w = words[i]
-            found = self.en2zh.get(f"={lemma(w)}") or self.en2zh.get(f"~{stem(w)}", [])
+            found = self._word(w)
             if not found and i + 1 < len(words) and (pair := self._sounds(w + words[i + 1])):
                 out.append((f"{w} {words[i + 1]}", pair))  # Xin Yaoxiong -> 辛耀雄
                 i += 2
@@ -147,9 +147,25 @@ class Lexicon:
             i += 1
         return out
 
+    def _word(self, word: str) -> list[tuple[str, float]]:
+        """A word's corpus words: by its dictionary form, else its stem; as written, else in American spelling
+        (the dictionary's: centres -> centers)."""
+        for form in dict.fromkeys((word, american(word))):
+            found = self.en2zh.get(f"={lemma(form)}") or self.en2zh.get(f"~{stem(form)}")
+            if found:
+                return found
+        return []
+
+    def _pair(self, first: str, second: str) -> list[tuple[str, float]]:
+        """A two-word dictionary phrase's corpus words ("put forward"), also in American spelling."""
+        for a, b in dict.fromkeys(((first, second), (american(first), american(second)))):
+            if found := self.en2zh.get(f"={lemma(a)} {lemma(b)}"):
+                return found
+        return []
+
     def characters(self, word: str) -> set[str]:
         """The characters of the dictionary's short translations of ``word`` (in the corpus or not)."""
-        return set(self.chars.get(lemma(word), ""))
+        return set(self.chars.get(lemma(word), "") or self.chars.get(lemma(american(word)), ""))
 
     def _sounds(self, word: str) -> list[tuple[str, float]]:
         """The corpus words a word with no dictionary entry spells in pinyin (Wenchuan -> 汶川)."""

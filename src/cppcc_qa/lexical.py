@@ -77,6 +77,20 @@ def lemma(word: str) -> str:
     return word.lower()
 
 
+@lru_cache(maxsize=65536)
+def american(word: str) -> str:
+    """The American spelling of a British one (breame's list: centres -> centers, recognised -> recognized,
+    kilometres -> kilometers), for a dictionary written mostly in American English; ``-isation`` words the list
+    lacks follow the rule (modernisation -> modernization). Other words come back lower-cased."""
+    from breame.spelling import get_american_spelling
+
+    word = word.lower()
+    us = get_american_spelling(word)
+    if us == word:
+        us = re.sub(r"isation(s?)$", r"ization\1", word)
+    return str(us)
+
+
 def english_words(text: str) -> list[str]:
     """Lower-cased English content words of ``text`` (stop words dropped, possessive 's removed, hyphenated
     words split: public-opinion -> public, opinion)."""
