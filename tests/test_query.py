@@ -395,3 +395,25 @@ def test_british_spellings_find_the_dictionary_words(index):
     for british, us in (("organised", "organized"), ("centres", "centers"), ("neighbourhood", "neighborhood")):
         words = index.lexicon.entries([british])[0][1]
         assert words and words == index.lexicon.entries([us])[0][1]
+
+
+def test_an_acronym_finds_the_words_of_its_sense():
+    """CC-CEDICT writes "gross domestic product (GDP)": the question's GDP finds 国内生产总值 and 生产总值, and counts as
+    a word the reports mention."""
+    from cppcc_qa.crosslingual import Lexicon
+    from cppcc_qa.lexical import stem
+
+    lex = Lexicon.build({"国内生产总值": 3, "生产总值": 4, "增长": 9})
+    found = {zh for zh, _ in lex.entries(["gdp"])[0][1]}
+    assert {"国内生产总值", "生产总值"} <= found
+    assert stem("gdp") in lex.present
+    assert lex.entries(["wto"])[0][1] == []  # in the dictionary, not in these reports
+
+
+def test_a_compound_the_dictionary_lacks_is_read_as_its_two_words():
+    from cppcc_qa.crosslingual import Lexicon
+
+    lex = Lexicon.build({"宝石": 2, "西瓜": 3, "产业": 9})
+    assert lex.entries(["gemstones"])[0][1][0][0] == "宝石"  # gem + stones
+    assert lex.entries(["watermelon"])[0][1] == [("西瓜", 1.0)]  # a dictionary word stays whole
+    assert lex.entries(["qzxwvk"])[0][1] == []

@@ -22,6 +22,7 @@ _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _SKIP_EXPAND = ("CL:", "variant of", "surname", "old variant")
 _SKIP_SENSES = ("CL:", "variant of", "surname", "old variant", "see ", "lit. ", "abbr. ")
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9]{2,5})\)")  # "gross domestic product (GDP)": the sense's acronym
 
 
 def _cedict_lines() -> Iterator[str]:
@@ -95,11 +96,11 @@ class Lexicon:
                 words = _words(sense)
                 if proper:  # "Qingdao, subprovincial city in Shandong" names Qingdao
                     words = words[:1] if sense[:1].isupper() else []
-                if not 1 <= len(words) <= 2:
-                    continue
                 in_corpus = zh in vocab if len(zh) > 1 else (rank == 0 and zh in chars)
-                keys = [stem(w) for w in words]
-                for key in keys + ([" ".join(keys)] if len(keys) == 2 else []):  # "flood control" too
+                keys = [stem(a) for a in _ACRONYM.findall(sense)]  # "gross domestic product (GDP)": GDP
+                if 1 <= len(words) <= 2:
+                    keys += [stem(w) for w in words] + ([" ".join(map(stem, words))] if len(words) == 2 else [])
+                for key in keys:  # "flood control" too
                     mentioned[key] = mentioned.get(key, False) or in_corpus
             if zh in vocab:
                 targets = [(zh, 1.0)]
@@ -115,6 +116,8 @@ class Lexicon:
                 keyed = [(key, weight) for w in words for key in (f"={lemma(w)}", f"~{stem(w)}")]
                 if len(words) == 2:  # "put forward" -> 提出, "public opinion" -> 民意: the phrase as a whole
                     keyed.append((f"={lemma(words[0])} {lemma(words[1])}", 1.0 / (1 + rank)))
+                for acronym in _ACRONYM.findall(sense):  # GDP -> 国内生产总值, 生产总值: the whole sense
+                    keyed += [(f"={acronym.lower()}", 1.0 / (1 + rank)), (f"~{stem(acronym)}", 1.0 / (1 + rank))]
                 for key, w_key in keyed:
                     for target, factor in targets:
                         if w_key * factor > table[key].get(target, 0.0):
@@ -143,9 +146,21 @@ class Lexicon:
                 out.append((f"{w} {words[i + 1]}", pair))  # Xin Yaoxiong -> 辛耀雄
                 i += 2
                 continue
-            out.append((w, found or self._sounds(w)))
+            out.append((w, found or self._sounds(w) or self._compound(w)))
             i += 1
         return out
+
+    def _compound(self, word: str) -> list[tuple[str, float]]:
+        """A compound the dictionary lacks, as its two words (gemstones: gem + stones, haircut: hair + cut), the
+        shortest first part that leaves a word; each part's corpus words at half weight."""
+        for cut in range(3, len(word) - 2):
+            first, second = self._word(word[:cut]), self._word(word[cut:])
+            if first and second:
+                merged: dict[str, float] = {}
+                for zh, weight in first + second:
+                    merged[zh] = max(merged.get(zh, 0.0), weight / 2)
+                return sorted(merged.items(), key=lambda kv: -kv[1])
+        return []
 
     def _word(self, word: str) -> list[tuple[str, float]]:
         """A word's corpus words: by its dictionary form, else its stem; as written, else in American spelling

@@ -68,7 +68,8 @@ class Analysis:
     bm25_b: float = 0.75
     hnsw_threshold: int = 50_000  # exact flat search below this many chunks, HNSW above
     facts: int = 7  # version of the quantity extractor
-    lexicon: int = 2  # version of the English lexicon (2: pinyin -> corpus words, the characters of translations)
+    lexicon: int = 3  # version of the English lexicon (2: pinyin -> corpus words, the characters of translations;
+    # 3: a sense's acronym, GDP -> 国内生产总值)
     glossary: str = "quoted-3-12"  # the reports' quoted terms: kept whole by the tokenizer, matched to English
 
     def to_dict(self) -> dict[str, object]:
