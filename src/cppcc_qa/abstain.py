@@ -61,7 +61,6 @@ _NUMBER_WORDS = frozenset([
 _PLACE_SUFFIX = ("市", "区", "县", "省", "旗")
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
-_UK_US = ((r"our$", "or"), (r"tre$", "ter"), (r"ise$", "ize"), (r"yse$", "yze"), (r"ogue$", "og"), (r"ence$", "ense"))
 _WHEN = re.compile(r"^\W*when\b|\b(?:which|what) (?:year|day)\b|\bwhat date\b|\bon what day\b|"
                    r"什么时候|何时|哪一?年|几月|哪一?天|几点|(?<!第)几号|哪一?日", re.I)
 # "Who is the chairman …?", "高密市政协主席是谁？": the question names a post and asks who holds it, so the
@@ -308,12 +307,7 @@ def _form_stems(word: str) -> tuple[str, ...]:
     out = [word]
     for lemmas in lemminflect.getAllLemmas(word).values():
         out += [x.lower() for x in lemmas]
-    for form in list(out):
-        out.append(american(form))  # breame's list: kilometres -> kilometers
-        for pat, rep in _UK_US:  # and the common endings of the lemmas it lacks
-            us = re.sub(pat, rep, form)
-            if us != form:
-                out.append(us)
+    out += [american(form) for form in out]  # kilometres -> kilometers, honour -> honor
     return tuple(dict.fromkeys(stem(f) for f in out))
 
 

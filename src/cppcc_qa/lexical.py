@@ -77,18 +77,24 @@ def lemma(word: str) -> str:
     return word.lower()
 
 
+# British endings and their American forms, for words breame's list lacks (modernisation, honour).
+_UK_US = ((r"isation(s?)$", r"ization\1"), (r"our$", "or"), (r"tre$", "ter"), (r"ise$", "ize"), (r"yse$", "yze"),
+          (r"ogue$", "og"), (r"ence$", "ense"))
+
+
 @lru_cache(maxsize=65536)
 def american(word: str) -> str:
     """The American spelling of a British one (breame's list: centres -> centers, recognised -> recognized,
-    kilometres -> kilometers), for a dictionary written mostly in American English; ``-isation`` words the list
-    lacks follow the rule (modernisation -> modernization). Other words come back lower-cased."""
+    kilometres -> kilometers), for a dictionary written mostly in American English; a word the list lacks gets its
+    British ending changed (modernisation -> modernization, honour -> honor). Other words come back lower-cased.
+    Callers try the word as written first: an ending rule also changes words that are not British (rise)."""
     from breame.spelling import get_american_spelling
 
     word = word.lower()
-    us = get_american_spelling(word)
-    if us == word:
-        us = re.sub(r"isation(s?)$", r"ization\1", word)
-    return str(us)
+    us = str(get_american_spelling(word))
+    for pattern, replacement in _UK_US if us == word else ():
+        us = re.sub(pattern, replacement, us)
+    return us
 
 
 def english_words(text: str) -> list[str]:
