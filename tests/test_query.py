@@ -398,8 +398,8 @@ def test_british_spellings_find_the_dictionary_words(index):
 
 
 def test_an_acronym_finds_the_words_of_its_sense():
-    """CC-CEDICT writes "gross domestic product (GDP)": the question's GDP finds 国内生产总值 and 生产总值, and counts as
-    a word the reports mention."""
+    """CC-CEDICT writes "gross domestic product (GDP)": the question's GDP finds 国内生产总值 and 生产总值, and
+    counts as a word the reports mention."""
     from cppcc_qa.crosslingual import Lexicon
     from cppcc_qa.lexical import stem
 
