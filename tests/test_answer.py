@@ -461,3 +461,28 @@ def test_which_places_of_a_region_lists_only_the_places_inside_it(tmp_path):
     assert cited("淄博哪些区设立了知情明政工作站？") == {"张店区"}
     assert cited("哪些县市区设立了知情明政工作站？") == {"青州市", "昌乐县", "张店区", "沂水县"}
     assert cited("山东有哪些县市区设立了知情明政工作站？") == {"青州市", "昌乐县", "张店区", "沂水县"}
+
+
+def test_a_place_with_no_report_of_its_own_is_answered_only_by_a_clause_about_it(tmp_path):
+    """天津 has no report here; the Beijing report mentions it. Its GDP is not Beijing's, and a clause that names 天津
+    answers only what it says about 天津."""
+    import json
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    text = ("北京市政府工作报告\n\n全市地区生产总值5.2万亿元，增长5.4%。\n\n"
+            "京津合作示范区加快建设，天津滨海科技园新增注册企业689家。\n")
+    (corpus / "bj.txt").write_text(text, encoding="utf-8")
+    (corpus / "bj.txt.meta.json").write_text(json.dumps({"place": "北京市", "year": 2025}, ensure_ascii=False),
+                                             encoding="utf-8")
+    idx = open_index(config=config_for(corpus, tmp_path / "index"))
+    assert idx.places.elsewhere("天津2025年地区生产总值是多少？") == ("天津",)
+    assert idx.places.elsewhere("What was Tianjin's GDP in 2025?") == ("Tianjin",)
+    assert idx.places.elsewhere("北京2025年地区生产总值是多少？") == ()
+    for question in ("天津2025年地区生产总值是多少？", "What was Tianjin's GDP in 2025?"):
+        a = answer(question, index=idx)
+        assert not a.found and ("天津" in a.text or "Tianjin" in a.text), a.text
+    a = answer("天津滨海科技园新增注册企业多少家？", index=idx)
+    assert a.found and "689家" in a.citations[0].quote
+    a = answer("北京2025年地区生产总值是多少？", index=idx)
+    assert a.found and "5.2万亿元" in a.citations[0].quote

@@ -43,7 +43,9 @@ _NOT_FOUND = {"person": "no_person", "date": "no_date", "locality": "no_locality
 
 def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], kind: str | None) -> Answer:
     lang = query.lang
-    if unknown:
+    if kind == "elsewhere":
+        why = message("other_place", lang, terms=quoted_terms(unknown, lang))
+    elif unknown:
         why = message("missing_terms", lang, terms=quoted_terms(unknown, lang))
     else:
         why = message(_NOT_FOUND.get(kind or "", "not_covered"), lang)
@@ -67,6 +69,29 @@ def _weak(query: Query, units: list[Unit], passages: list[Passage], tuning: Tuni
 def _of_places_asked(query: Query, place: str) -> bool:
     """Whether ``place`` is one the question names (any place when it names none)."""
     return not query.places or fold(place) in {fold(p) for p in query.places}
+
+
+def _about_elsewhere(query: Query, units: list[Unit], index: Index) -> list[Unit]:
+    """The clauses that may answer about a place the index has no report of: those whose paragraph names it (汶川特大
+    地震 … 中央财政安排384亿元救灾款) and that hold something else the question asks about (天津滨海…科技园 gives no
+    GDP)."""
+    named = {i for i, (g, _) in enumerate(query.groups) if any(_speaks_of(query.elsewhere, t) for t in g)}
+    kept = []
+    for u in units:
+        paragraphs = index.articles[u.passage.article_id].paragraphs
+        para = next((p for p in paragraphs if p.start <= u.start < p.end), None)
+        start, end = (para.start, para.end) if para else (u.start, u.end)
+        if u.covered - named and _speaks_of(query.elsewhere, index.folded(u.passage.source)[start:end]):
+            kept.append(u)
+    return kept
+
+
+def _speaks_of(named: tuple[str, ...], folded: str) -> bool:
+    """Whether a clause names one of the divisions (天津, 寿光市; "Tianjin" by its Chinese names), in full or short."""
+    from .places import base_name, pinyin_names
+
+    forms = {f for n in named for name in (n, *pinyin_names().get(n.lower(), ())) for f in (name, base_name(name))}
+    return any(f in folded for f in forms if len(f) >= 2 and not f.isascii())
 
 
 def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
@@ -167,6 +192,10 @@ def _dated(query: Query, passages: list[Passage], index: Index) -> Answer | None
 def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING) -> Answer:
     units = score_units(query, passages, index, tuning) if passages else []
     unknown = check_terms(query, index, passages).reason if passages else ()
+    if query.elsewhere and units and not unknown:  # "天津2025年地区生产总值": only a clause about 天津 answers
+        units = _about_elsewhere(query, units, index)
+        if not units:
+            return _refusal(query, passages, query.elsewhere, "elsewhere")
     weak = _weak(query, units, passages, tuning)
     if not weak and not unknown and query.intent.how_many and not query.intent.which \
             and max((u.figure for u in units), default=0.0) < (tuning.min_figure_zh if query.lang == "zh"

@@ -253,6 +253,23 @@ class PlaceMatcher:
         named = _named(question, *self._region_tables())
         return tuple(dict.fromkeys(p for held in named for p in held))
 
+    def elsewhere(self, question: str) -> tuple[str, ...]:
+        """Divisions ``question`` names that are neither places of the index nor regions holding them (天津, 寿光市,
+        "Tianjin"), as named: in full with their suffix, by the short name of a city or province (天津), or in
+        capitalised pinyin (Tianjin)."""
+        ours = set(self.by_name) | set(self._region_tables()[0])
+        ours_pinyin = set(self.by_pinyin) | set(self._region_tables()[1])
+        text = fold(question)
+        found = [m.name for m in find_places(text) if m.name not in ours]
+        found += [base for base, names in _short_names().items() if base in text and base not in ours
+                  and not any(base in f for f in found) and not any(n in ours for n in names)]
+        for word in re.findall(r"[A-Z][a-z]+(?:'(?!s\b)[a-z]+)?", question):  # Xi'an, not Tianjin's
+            key = word.lower().replace("'", "")
+            names = pinyin_names().get(key, ())
+            if names and key not in ours_pinyin and not any(n in ours for n in names) and is_pinyin_name(key):
+                found.append(word)
+        return tuple(dict.fromkeys(found))
+
     def region_words(self) -> frozenset[str]:
         """The names (full, base, pinyin) of the regions ``within`` knows: 潍坊市, 潍坊, weifang."""
         return frozenset(k for table in self._region_tables() for k in table)
@@ -280,6 +297,19 @@ class PlaceMatcher:
 
     def pinyin_words(self) -> set[str]:
         return set(self.by_pinyin)
+
+
+@lru_cache(maxsize=1)
+def _short_names() -> dict[str, tuple[str, ...]]:
+    """The short names of provinces and prefectures (天津 for 天津市, 山东 for 山东省) -> the divisions: a question
+    names them so (天津2025年…); counties are left out, their short names are too often ordinary words (和平, 城关)."""
+    out: dict[str, list[str]] = {}
+    gazetteer = Gazetteer.load()
+    for name, level in gazetteer.levels.items():
+        base = base_name(name)
+        if level != "county" and base != name and len(base) >= 2:
+            out.setdefault(base, []).append(name)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _named(question: str, by_name: dict[str, T], by_pinyin: dict[str, T]) -> list[T]:

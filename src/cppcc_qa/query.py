@@ -202,6 +202,9 @@ class Query:
     # A which- or comparison question's scope: the index's places inside a region it names that the index has no
     # report of ("潍坊有哪些县…": the counties of 潍坊市); none when it names a place of the index.
     within: tuple[str, ...] = field(default=())
+    # Divisions named that the index has no report of, nor of a place inside them (天津, "Tianjin"), when the question
+    # names no place of the index: what answers must be about.
+    elsewhere: tuple[str, ...] = field(default=())
 
 
 def zh_number(num: str) -> int | None:
@@ -498,6 +501,7 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
         measure=_measure(text, folded, zh) if intent.how_many else "",
         counted=_counted_zh(folded, index) if zh and intent.how_many else (),
         within=within,
+        elsewhere=() if places or within else index.places.elsewhere(text),
     )
 
 

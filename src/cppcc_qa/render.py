@@ -17,6 +17,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_date": {"zh": "报告中没有写明时间。", "en": "The reports do not name a date for this."},
     "no_locality": {"zh": "报告中没有写明是哪里。", "en": "The reports do not name the place asked about."},
     "no_figure": {"zh": "报告中没有给出这个数字。", "en": "The reports do not give this figure."},
+    "other_place": {"zh": "现有报告中没有{terms}的报告，检索到的段落也没有回答{terms}的这个问题。",
+                    "en": "None of the reports is from {terms}, and no passage found answers this about it."},
     "refusal_tail": {"zh": "以下段落可能相关，仅供参考。",
                      "en": "The passages below may be related; they are not an answer."},
     "table_lead_max": {"zh": "{place}最多：{label}{value}[{marker}]。",
