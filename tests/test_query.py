@@ -417,3 +417,16 @@ def test_a_compound_the_dictionary_lacks_is_read_as_its_two_words():
     assert lex.entries(["gemstones"])[0][1][0][0] == "宝石"  # gem + stones
     assert lex.entries(["watermelon"])[0][1] == [("西瓜", 1.0)]  # a dictionary word stays whole
     assert lex.entries(["qzxwvk"])[0][1] == []
+
+
+@pytest.mark.parametrize(("question", "elsewhere"), [
+    ("天津2025年地区生产总值是多少？", ("天津",)),
+    ("寿光市政协2025年办理了多少件提案？", ("寿光市",)),
+    ("What was Tianjin's GDP in 2025?", ("Tianjin",)),
+    ("如何实现长治久安？", ()),  # 长治 inside an idiom is no city
+    ("孙中山故居在哪里？", ()),  # nor 中山 inside a name
+    ("青州市政协设立了几处工作站？", ()),  # a place of the index
+    ("潍坊有哪些县市区设立了知情明政工作站？", ()),  # a region holding places of the index
+])
+def test_a_place_with_no_report_is_told_from_a_word_that_holds_its_name(index, question, elsewhere):
+    assert index.places.elsewhere(question) == elsewhere

@@ -255,14 +255,17 @@ class PlaceMatcher:
 
     def elsewhere(self, question: str) -> tuple[str, ...]:
         """Divisions ``question`` names that are neither places of the index nor regions holding them (天津, 寿光市,
-        "Tianjin"), as named: in full with their suffix, by the short name of a city or province (天津), or in
-        capitalised pinyin (Tianjin)."""
+        "Tianjin"), as named: in full with their suffix, by the short name of a city or province (天津) when it is a
+        word of its own, or in capitalised pinyin (Tianjin)."""
         ours = set(self.by_name) | set(self._region_tables()[0])
         ours_pinyin = set(self.by_pinyin) | set(self._region_tables()[1])
+        from .lexical import jieba_module
+
         text = fold(question)
         found = [m.name for m in find_places(text) if m.name not in ours]
-        found += [base for base, names in _short_names().items() if base in text and base not in ours
-                  and not any(base in f for f in found) and not any(n in ours for n in names)]
+        words = set(jieba_module().cut(text)) if any(base in text for base in _short_names()) else set()
+        found += [base for base, names in _short_names().items() if base in words and base not in ours
+                  and not any(base in f for f in found) and not any(n in ours for n in names)]  # not 长治久安, 孙中山
         for word in re.findall(r"[A-Z][a-z]+(?:'(?!s\b)[a-z]+)?", question):  # Xi'an, not Tianjin's
             key = word.lower().replace("'", "")
             names = pinyin_names().get(key, ())
