@@ -87,7 +87,8 @@ def _about_elsewhere(query: Query, units: list[Unit], index: Index) -> list[Unit
 
 
 def _speaks_of(named: tuple[str, ...], folded: str) -> bool:
-    """Whether a clause names one of the divisions (天津, 寿光市; "Tianjin" by its Chinese names), in full or short."""
+    """Whether a text (a paragraph, a term) names one of the divisions (天津, 寿光市; "Tianjin" by its Chinese
+    names), in full or short."""
     from .places import base_name, pinyin_names
 
     forms = {f for n in named for name in (n, *pinyin_names().get(n.lower(), ())) for f in (name, base_name(name))}

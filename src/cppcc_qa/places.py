@@ -257,10 +257,10 @@ class PlaceMatcher:
         """Divisions ``question`` names that are neither places of the index nor regions holding them (天津, 寿光市,
         "Tianjin"), as named: in full with their suffix, by the short name of a city or province (天津) when it is a
         word of its own, or in capitalised pinyin (Tianjin)."""
-        ours = set(self.by_name) | set(self._region_tables()[0])
-        ours_pinyin = set(self.by_pinyin) | set(self._region_tables()[1])
         from .lexical import jieba_module
 
+        regions, regions_pinyin = self._region_tables()
+        ours, ours_pinyin = set(self.by_name) | set(regions), set(self.by_pinyin) | set(regions_pinyin)
         text = fold(question)
         found = [m.name for m in find_places(text) if m.name not in ours]
         words = set(jieba_module().cut(text)) if any(base in text for base in _short_names()) else set()
