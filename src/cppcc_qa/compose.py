@@ -78,8 +78,7 @@ def _about_elsewhere(query: Query, units: list[Unit], index: Index) -> list[Unit
     named = {i for i, (g, _) in enumerate(query.groups) if any(_speaks_of(query.elsewhere, t) for t in g)}
     kept = []
     for u in units:
-        paragraphs = index.articles[u.passage.article_id].paragraphs
-        para = next((p for p in paragraphs if p.start <= u.start < p.end), None)
+        para = index.articles[u.passage.article_id].paragraph_at(u.start)
         start, end = (para.start, para.end) if para else (u.start, u.end)
         if u.covered - named and _speaks_of(query.elsewhere, index.folded(u.passage.source)[start:end]):
             kept.append(u)
