@@ -372,6 +372,14 @@ def test_a_figure_answers_only_when_its_clause_says_what_is_counted(fixture_inde
     assert a.found and "重点提案12件" in a.citations[0].quote
 
 
+def test_a_figure_that_shares_only_the_place_and_year_does_not_answer(kw):
+    # Every figure of 诸城市's item shares the place (and 2025) with the question, and none counts bridges.
+    a = answer("How many bridges did Zhucheng repair in 2025?", **kw)
+    assert not a.found and "figure" in a.text and a.passages
+    a = answer("How many member enterprises did Kuiwen district survey?", **kw)
+    assert a.found and "163家委员企业" in a.citations[0].quote
+
+
 def test_who_chairs_asks_for_the_chairman(fixture_index):
     from cppcc_qa.query import analyse
     from cppcc_qa.render import message

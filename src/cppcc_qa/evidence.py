@@ -63,22 +63,28 @@ def _topic(group: frozenset[str]) -> bool:
 
 def relevance(index: Index, query: Query, label: str, clause: str, place: str = "", rows: bool = False) -> float:
     """How much of the question's topic a figure holds: its counted phrase counts twice, the rest of its clause
-    (and its article's place) once; both folded. A figure of another place than the one asked about scores 0;
-    with ``rows`` (a comparison, where the places are the table's rows) the places named do not count at all."""
+    (and its article's place) once; both folded. A figure of another place than the one asked about scores 0, and
+    so does one that shares nothing with the question but its place and year (昌乐县 2025年 … 67场 for "how many
+    schools did Changle build in 2025"); with ``rows`` (a comparison, where the places are the table's rows) the
+    places named do not count at all."""
     named = {fold(p) for p in query.places} | {fold(base_name(p)) for p in query.places}
     if place and query.places and not rows and fold(place) not in named:
         return 0.0
+    years = {str(y) for y in query.years}
     groups = [(g, w) for g, w in query.groups if _topic(g) and not (rows and g & named)]
     total = sum(w for _, w in groups) or 1.0
     label_tokens = set(index.tokenize(label))
     clause_tokens = set(index.tokenize(clause)) | ({fold(place), fold(base_name(place))} if place else set())
-    score = 0.0
+    score, topical = 0.0, rows
     for g, w in groups:
         if g & label_tokens:
             score += 2 * w
         elif g & clause_tokens:
             score += w
-    return score / (2 * total)
+        else:
+            continue
+        topical = topical or not (g & named or g <= years)
+    return score / (2 * total) if topical else 0.0
 
 
 # Credit lines, folded: （记者陈雪）, 本报讯(记者张文敬通讯员李涛), 作者:马学友, 来源:南方+(记者余嘉敏),
