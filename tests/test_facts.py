@@ -155,6 +155,23 @@ def test_number_inside_book_title_marks_still_has_a_label():
     check_fact_offsets(f, raw)
 
 
+def test_a_quoted_term_right_before_the_number_is_what_it_counts():
+    facts, raw = facts_of("开展议事活动30余场，解决群众身边“烦心小事”210余项；推动企业建成“帮扶车间”12个。")
+    assert only(facts, 210, "项").label == "烦心小事"
+    assert only(facts, 12, "个").label == "帮扶车间"
+    assert only(facts, 30, "场").label == "开展议事活动"
+    for f in facts:
+        check_fact_offsets(f, raw)
+
+
+def test_a_long_label_starts_at_a_word_and_ends_before_a_linking_word():
+    facts, raw = facts_of("全年举办委员读书学习视察调研座谈交流研讨等活动共计十五期。")
+    f = only(facts, 15, "期")
+    assert f.label == "学习视察调研座谈交流研讨等活动"  # not 书学习…: the cut falls between words
+    assert not f.label.endswith("共计")
+    check_fact_offsets(f, raw)
+
+
 @pytest.mark.parametrize("text", [
     "政协九届二次会议以来，共收到提案246件。",
     "十一届三次会议期间，共收到提案246件。",

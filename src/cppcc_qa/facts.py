@@ -97,9 +97,13 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
     s = clause_start
     for m in _DELIM.finditer(folded, clause_start, start):
         s = m.end()
+    closing = folded[max(clause_start, start - 1) : start]
+    if s == start and closing in ("”", '"'):  # 组建“共富工坊”18个: the quoted term is what is counted
+        opening = folded.rfind("“" if closing == "”" else '"', clause_start, start - 1)
+        return (opening + 1, start - 1) if opening >= 0 and 3 < start - opening <= 20 else None
     phrase = folded[s:start]
     segment = s  # where the phrase's segment of the clause begins
-    if not phrase.strip() and folded[max(clause_start, start - 1) : start] == "》":
+    if not phrase.strip() and closing == "》":
         opening = folded.rfind("《", clause_start, start)
         return (opening + 1, start - 1) if opening >= 0 and 2 < start - opening <= 20 else None
     lead = len(phrase) - len(phrase.lstrip("、，, "))
@@ -130,11 +134,24 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         return _leading_noun(folded, clause_start, segment - 1)  # 粮食产量屡创新高，去年达到54641万吨: the subject
     if len(phrase) < 2 or not re.search(r"[\u4e00-\u9fff]", phrase):
         return None
+    end = s + len(phrase)
     if len(phrase) > 16:  # a long run: its last 16 characters, from a boundary (读书学习、视察调研 -> 视察调研)
-        s = start - 16
+        s = end - 16
         boundary = re.search(r"[、，]", folded[s : s + 6])
-        s += boundary.end() if boundary else 0
-    return s, s + min(start - s, len(phrase))
+        s += boundary.end() if boundary else _word_start(phrase, len(phrase) - 16)
+    return s, end
+
+
+def _word_start(phrase: str, cut: int) -> int:
+    """How far past ``cut`` the next word of ``phrase`` begins (jieba), so a label does not open mid-word."""
+    from .lexical import jieba_module
+
+    at = 0
+    for word in jieba_module().cut(phrase, HMM=False):
+        if at >= cut:
+            return at - cut
+        at += len(word)
+    return 0
 
 
 _LINK = re.compile(r"(?:达到|增至|增加到|提高到|超过|突破)$")  # a verb between what is counted and the figure
