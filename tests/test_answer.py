@@ -359,6 +359,37 @@ def test_comparison_rows_count_the_thing_asked(tmp_path):
     assert years.table[0].year == 2011  # the largest first
 
 
+def test_a_category_comparison_leaves_out_totals(tmp_path):
+    """"生态环保方面的" names a category: each place's figure of it, whatever its phrase (生态文明建设方面提案,
+    生态环保类), and no row for a place that reports only its totals."""
+    import json
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    docs = {
+        "c.txt": ("丙市政协提案工作报告\n\n本次会议共收到提案120件。其中经济建设方面提案40件，"
+                  "生态文明建设方面提案12件。\n\n全年围绕产业链开展联合调研16次。\n", "丙市"),
+        "d.txt": ("丁市政协提案工作报告\n\n大会共收到提案88件，立案80件。按内容分，经济发展类30件，"
+                  "生态环保类9件。\n\n到重点企业开展调研座谈活动10余次。\n", "丁市"),
+        "e.txt": ("戊市政协提案工作报告\n\n大会共收到提案150件，立案142件，办复率100%。\n\n"
+                  "组织委员开展调研座谈活动5次。\n", "戊市"),
+    }
+    for name, (text, place) in docs.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+        (corpus / f"{name}.meta.json").write_text(json.dumps({"place": place, "year": 2024}), encoding="utf-8")
+    idx = open_index(config=config_for(corpus, tmp_path / "index"))
+    a = answer("各市政协提案里生态环保方面的分别有多少件？", index=idx)
+    assert {r.place: r.value_text + r.unit for r in a.table} == {"丙市": "12件", "丁市": "9件"}
+    assert a.table[0].place == "丙市"
+    a = answer("各市政协提案里经济方面的分别有多少件？", index=idx)
+    assert {r.place: r.value_text + r.unit for r in a.table} == {"丙市": "40件", "丁市": "30件"}
+    # Places the question names keep their rows when their phrases differ (联合调研, 调研座谈活动), with a note.
+    a = answer("丙市、丁市和戊市政协开展调研的次数分别是多少？哪家最多？", index=idx)
+    rows = [(r.place, r.value_text + r.unit) for r in a.table]
+    assert rows == [("丙市", "16次"), ("丁市", "10余次"), ("戊市", "5次")]
+    assert "不完全相同" in a.text
+
+
 def test_a_figure_answers_only_when_its_clause_says_what_is_counted(fixture_index):
     # 培训委员210人 counts members, not women members: the reports do not say how many women took part.
     assert not answer("乐陵市政协举办的提案业务培训班有多少名女委员参加？", index=fixture_index).found

@@ -53,7 +53,7 @@ def covered(groups: tuple[tuple[frozenset[str], float], ...], tokens: set[str]) 
     return sum(groups[i][1] for i in hit) / total, hit
 
 
-def _topic(group: frozenset[str]) -> bool:
+def topic_group(group: frozenset[str]) -> bool:
     """Whether a term group names what the question is about: none of its words is a frame word, counting only
     whole words, not the parts a long word also matches through (政协提案 with its part 政协 is a topic; 政协 alone,
     多少, and an English word one of whose translations is 提出 are not)."""
@@ -71,7 +71,7 @@ def relevance(index: Index, query: Query, label: str, clause: str, place: str = 
     if place and query.places and not rows and fold(place) not in named:
         return 0.0
     years = {str(y) for y in query.years}
-    groups = [(g, w) for g, w in query.groups if _topic(g) and not (rows and g & named)]
+    groups = [(g, w) for g, w in query.groups if topic_group(g) and not (rows and g & named)]
     total = sum(w for _, w in groups) or 1.0
     label_tokens = set(index.tokenize(label))
     clause_tokens = set(index.tokenize(clause)) | ({fold(place), fold(base_name(place))} if place else set())

@@ -14,14 +14,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .evidence import FRAME, citation_for, relevance
+from .evidence import FRAME, citation_for, relevance, topic_group
 from .lexical import terms
 from .query import Query
 from .records import Answer, Citation, Fact, TableRow
 from .render import message, render_value, table_lines
 from .settings import TUNING, Tuning
 from .store import Index
-from .textnorm import fold
+from .textnorm import CJK, fold
 
 _MEASURES = [{"场", "场次", "次", "批次", "期"}, {"件"}, {"条", "篇", "份"}, {"个", "处", "所", "座", "支", "组"},
              {"家", "家次", "户"}, {"名", "人", "人次", "万人", "万人次"}, {"%", "个百分点", "百分点"},
@@ -149,7 +149,7 @@ def _per_key(query: Query, group: list[_Scored]) -> list[_Scored]:
     return list(chosen.values())
 
 
-def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
+def _rows(query: Query, index: Index, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
     """The rows to compare, and whether their counted phrases name different things.
 
     Rows count the same thing as the most relevant figure: the same measure and the same head noun (建议 in
@@ -167,17 +167,73 @@ def _rows(query: Query, scored: list[_Scored]) -> tuple[list[_Scored], bool]:
         scored = same_source  # "哪个县…最多" over a page of county items: compare within it, not across reports
     same_measure = [s for s in scored if measure_class(s.fact.unit) == measure
                     and (s.relevance >= 0.25 * best.relevance or s.fact.place in named)]
+    narrowing = category_words(query)
+    if narrowing:  # 经济方面的提案: the figures of that category, whatever their phrase's head (经济建设类)
+        same_measure = _of_the_category(index, narrowing, same_measure)
     loose = not _by_place(same_measure)  # rows are years
-    same_thing = _per_key(query, [s for s in same_measure if same_head(head_noun(s.fact.label), head, loose)])
+    same_thing = _per_key(query, [s for s in same_measure
+                                  if narrowing or same_head(head_noun(s.fact.label), head, loose)])
     if len(same_thing) >= 2:
         # A place whose own figure fits the question far better under another head noun ("城市建设管理类29件"
         # beside "大会共收到提案110件", asked about 城市建设管理) shows that figure; the table then says so.
         same_thing = [_better_fit(row, same_measure, same_thing) for row in same_thing]
+        same_thing += _named_missing(query, same_measure, same_thing, named)
         labels = {fold(re.sub(r"\s+", "", s.fact.label)) for s in same_thing}
         return same_thing, len(labels) > 1 and not _similar(labels)
     rows = _per_key(query, [s for s in same_measure if s.relevance >= 0.5 * best.relevance or s.fact.place in named])
     heads = [head_noun(s.fact.label) for s in rows]
     return rows, any(not same_head(a, b, loose) for a, b in itertools.combinations(heads, 2))
+
+
+_CATEGORY = frozenset(["方面", "类", "一类", "类别", "领域"])
+_JOINS = frozenset("、和与及")
+_WORD = re.compile(f"{CJK.pattern}+")
+_NOT_CATEGORY = frozenset(["属于", "关于", "涉及", "有关", "分别", "各自"])
+
+
+def _in_category(token: str) -> bool:
+    return token not in _NOT_CATEGORY and (token in _JOINS or (len(token) >= 2 and bool(_WORD.fullmatch(token))))
+
+
+def category_words(query: Query) -> list[frozenset[str]]:
+    """The topic groups of a category the question asks about: 经济 of "提案里经济方面的分别有多少件", 生态 and 环保
+    of "生态环保类"; the words right before 方面 / 类 / 领域, joined by 、和与及."""
+    if query.lang != "zh":
+        return []
+    from .lexical import jieba_module
+
+    tokens = list(jieba_module().cut(query.folded, HMM=False))
+    words: set[str] = set()
+    for i, tok in enumerate(tokens):
+        if tok not in _CATEGORY:
+            continue
+        j = i - 1
+        while j >= 0 and tokens[j] in ("这", "这一", "此", "一"):  # 城市建设管理这一类
+            j -= 1
+        while j >= 0 and _in_category(tokens[j]):
+            words.add(tokens[j])
+            j -= 1
+    return [g for g, _ in query.groups if topic_group(g) and g & words]
+
+
+def _of_the_category(index: Index, narrowing: list[frozenset[str]], candidates: list[_Scored]) -> list[_Scored]:
+    """The candidates whose phrase or clause names the category asked about: the total of all proposals is not
+    the number of economic ones."""
+    def says(s: _Scored) -> bool:
+        clause = index.folded(s.fact.source)[s.fact.start : s.fact.end]
+        words = set(index.tokenize(fold(s.fact.label))) | set(index.tokenize(clause))
+        return any(g & words for g in narrowing)
+
+    return [s for s in candidates if says(s)]
+
+
+def _named_missing(query: Query, candidates: list[_Scored], rows: list[_Scored], named: set[str]) -> list[_Scored]:
+    """A place the question names (坊子、寒亭、安丘三地…) keeps a row when its figure of the measure counts under
+    another head noun (联合调研 beside 调研座谈活动); the table then says the rows count different things."""
+    if not named or not _by_place(rows):
+        return []
+    have = {s.fact.place for s in rows}
+    return _per_key(query, [s for s in candidates if s.fact.place in named and s.fact.place not in have])
 
 
 def _better_fit(row: _Scored, candidates: list[_Scored], rows: list[_Scored]) -> _Scored:
@@ -201,7 +257,7 @@ def compare(query: Query, index: Index, *, places: list[str], years: list[int],
     scored = _candidates(query, index, places, years, tuning)
     if not scored:
         return None
-    rows, mixed = _rows(query, scored)
+    rows, mixed = _rows(query, index, scored)
     least = bool(_LEAST.search(query.text))
     if len(rows) < 2:
         closest = sorted(scored, key=lambda s: -s.relevance)[:3]
