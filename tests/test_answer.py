@@ -409,6 +409,11 @@ def test_a_figure_that_shares_only_the_place_and_year_does_not_answer(kw):
     assert not a.found and "figure" in a.text and a.passages
     a = answer("How many member enterprises did Kuiwen district survey?", **kw)
     assert a.found and "163家委员企业" in a.citations[0].quote
+    # A question asked in kilometres or tonnes needs a figure in them: 昌乐县's and 安丘市's items give none.
+    for question in ("How many kilometres of roads were built in Changle?",
+                     "How many tonnes of grain did Anqiu produce?"):
+        a = answer(question, **kw)
+        assert not a.found and "figure" in a.text, question
 
 
 def test_who_chairs_asks_for_the_chairman(fixture_index):

@@ -330,7 +330,11 @@ def test_a_figure_answers_a_question_only_in_a_matching_measure():
     assert not answers_measure("个", "份")  # 多少个工作室 is not answered by 200份
     assert not answers_measure("名", "件") and not answers_measure("元", "家")
     assert answers_measure("", "份") and answers_measure("座", "份") is False
-    assert answers_measure("公里", "份")  # a measure word without a rule accepts any figure
+    assert answers_measure("种", "份")  # a measure word without a rule accepts any figure
+    # Units of length, area, weight and vehicles answer only in themselves (万吨 in 吨, 千米 in 公里).
+    assert answers_measure("公里", "千米") and answers_measure("吨", "万吨") and answers_measure("亩", "万亩")
+    assert not answers_measure("公里", "项") and not answers_measure("公里", "平方公里")
+    assert not answers_measure("平方公里", "公里") and not answers_measure("辆", "个")
     # An anniversary or an age answers only a question asking for one: "80周年纪念活动" counts no leaders.
     assert answers_measure("周年", "周年") and answers_measure("岁", "岁")
     assert not answers_measure("", "周年") and not answers_measure("人", "岁") and not answers_measure("周年", "个")
@@ -347,6 +351,9 @@ def test_a_figure_answers_a_question_only_in_a_matching_measure():
     ("哪个区建立了知情明政工作站？", ""),
     ("纪念活动是建县多少周年？", "周年"),
     ("人均预期寿命提高到了多少岁？", "岁"), ("How many leaders attended the 80th anniversary event?", "人"),
+    ("How many kilometres of new metro lines opened?", "公里"),
+    ("How many square kilometres were afforested?", "平方公里"),
+    ("How many tonnes of grain were harvested?", "吨"),
 ])
 def test_the_measure_a_how_many_question_counts_with(index, question, measure):
     from cppcc_qa.query import analyse

@@ -42,6 +42,9 @@ MEASURES: dict[str, frozenset[str]] = {
     **dict.fromkeys(("场", "次", "场次"), _EVENTS | {"个"}),
     **dict.fromkeys(_MONEY | {"万元", "亿元"}, _MONEY),
     "美元": frozenset({"美元"}),  # 多少美元: a sum in dollars, not one in yuan
+    # Units of length, area, weight and vehicles answer only in themselves: 多少公里 is not answered by 6项.
+    **dict.fromkeys(("公里", "千米"), frozenset({"公里", "千米"})),
+    **{unit: frozenset({unit}) for unit in ("平方公里", "平方米", "吨", "亩", "公顷", "辆")},
 }
 
 

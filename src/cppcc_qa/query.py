@@ -519,6 +519,11 @@ _EN_MEASURES = {
     "件": "proposals motions suggestions",
     "元": "money investment funding funds budget cost costs yuan",
     "期": "issues",  # of a bulletin or a journal
+    "公里": "kilometres kilometers kilometre kilometer km",  # "square kilometres": 平方公里 (_measure)
+    "吨": "tons tonnes",
+    "亩": "mu",
+    "公顷": "hectares",
+    "辆": "vehicles cars buses",
 }  # events ("sessions", "activities") and writings ("reports") are left out: reports count them in many ways
 _EN_MEASURE = {word: zh for zh, words in _EN_MEASURES.items() for word in words.split()}
 _HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
@@ -606,7 +611,13 @@ def _measure(text: str, folded: str, zh: bool) -> str:
         return ""
     if m.group(1).lower() == "much":
         return "元" if _MONEY_EN.search(text) else ""
-    return next((_EN_MEASURE[w.lower()] for w in m.group(2).split() if w.lower() in _EN_MEASURE), "")
+    words = [w.lower() for w in m.group(2).split()]
+    for i, w in enumerate(words):
+        if w in _EN_MEASURE:
+            return f"平方{_EN_MEASURE[w]}" if i and words[i - 1] == "square" else _EN_MEASURE[w]
+        if w in ("metres", "meters") and i and words[i - 1] == "square":
+            return "平方米"
+    return ""
 
 
 def posts_asked(text: str, folded: str, zh: bool, index: Index) -> tuple[str, ...]:

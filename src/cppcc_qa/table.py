@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from .evidence import FRAME, citation_for, relevance, topic_group
+from .facts import answers_measure
 from .lexical import terms
 from .query import Query
 from .records import Answer, Citation, Fact, TableRow
@@ -123,6 +124,8 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
             continue
         if wanted is not None and measure_class(f.unit) != wanted:
             continue
+        if wanted is None and query.lang == "en" and query.measure and not answers_measure(query.measure, f.unit):
+            continue  # "how many people": 人, 人次, 名; not 953个社区
         rel = relevance(index, query, fold(f.label), index.folded(f.source)[f.start : f.end], rows=True)
         rel *= _stock_or_flow(query, fold(f.label))
         if rel > 0:
