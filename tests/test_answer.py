@@ -410,10 +410,14 @@ def test_a_figure_that_shares_only_the_place_and_year_does_not_answer(kw):
     a = answer("How many member enterprises did Kuiwen district survey?", **kw)
     assert a.found and "163家委员企业" in a.citations[0].quote
     # A question asked in kilometres or tonnes needs a figure in them: 昌乐县's and 安丘市's items give none.
+    # "What is the total investment …" asks for a sum of money: a count of activities does not answer it.
     for question in ("How many kilometres of roads were built in Changle?",
-                     "How many tonnes of grain did Anqiu produce?"):
+                     "How many tonnes of grain did Anqiu produce?",
+                     "What is the total investment in Qingzhou's charity supermarkets?"):
         a = answer(question, **kw)
         assert not a.found and "figure" in a.text, question
+    a = answer("What satisfaction rate did Anqiu's proposal handling achieve?", **kw)
+    assert a.found and "满意率98%" in a.citations[0].quote
 
 
 def test_who_chairs_asks_for_the_chairman(fixture_index):

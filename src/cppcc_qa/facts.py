@@ -45,6 +45,7 @@ MEASURES: dict[str, frozenset[str]] = {
     # Units of length, area, weight and vehicles answer only in themselves: 多少公里 is not answered by 6项.
     **dict.fromkeys(("公里", "千米"), frozenset({"公里", "千米"})),
     **{unit: frozenset({unit}) for unit in ("平方公里", "平方米", "吨", "亩", "公顷", "辆")},
+    "%": frozenset({"%", "个百分点", "百分点"}),
 }
 
 

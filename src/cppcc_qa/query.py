@@ -51,7 +51,8 @@ _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|�
 _HOW_MANY_ZH = r"多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天)"  # 几个, not 几乎, 几月, 第几
 _HOW_MANY = re.compile(rf"{_HOW_MANY_ZH}|\bhow (?:many|much)\b|\bnumber of\b|"
                        r"\bwhat (?:(?:is|was|were|are) the )?(?:share|percentage|rate|proportion|target|total|amount|"
-                       r"value|size|figure|growth)\b|比例|比率|率是|增长目标|目标是", re.I)
+                       r"value|size|figure|growth)\b|\bwhat (?:[\w-]+ ){1,2}(?:rate|percentage|proportion)\b|"
+                       r"比例|比率|率是|增长目标|目标是", re.I)
 _POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
 # Posts a who-question may name (folded): its answer is the name written right after one ("县政协主席吴柏林").
 POSTS = ("执行主席", "副主席", "主席", "秘书长", "副书记", "书记", "副市长", "市长", "副县长", "县长", "区长", "旗长",
@@ -528,6 +529,9 @@ _EN_MEASURES = {
 _EN_MEASURE = {word: zh for zh, words in _EN_MEASURES.items() for word in words.split()}
 _HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
 _MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|budget|fund\w*|yuan)\b", re.I)
+_MONEY_WHAT_EN = re.compile(r"\bwhat (?:is|was|were|are) the (?:total |overall )?(?:value|investment|budget|cost|"
+                            r"funding|sum)\b", re.I)
+_RATE_EN = re.compile(r"\b(?:rate|percentage|proportion)\b", re.I)
 
 
 _COUNT_ASKED_ZH = re.compile(rf"(?:{_HOW_MANY_ZH})"
@@ -607,8 +611,8 @@ def _measure(text: str, folded: str, zh: bool) -> str:
         m = _MEASURE_ASKED.search(folded)
         return ("元" if m.group(1) in (*_MONEY_WORDS, "投资") else m.group(1)) if m else ""
     m = _HOW_MANY_EN.search(text)
-    if not m:
-        return ""
+    if not m:  # "what is the total investment …" asks for a sum of money, "what growth rate …" for a percentage
+        return "元" if _MONEY_WHAT_EN.search(text) else "%" if _RATE_EN.search(text) else ""
     if m.group(1).lower() == "much":
         return "元" if _MONEY_EN.search(text) else ""
     words = [w.lower() for w in m.group(2).split()]
