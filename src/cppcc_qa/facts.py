@@ -102,7 +102,8 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
     for m in _DELIM.finditer(folded, clause_start, start):
         s = m.end()
     closing = folded[max(clause_start, start - 1) : start]
-    if s == start and closing in ("”", '"'):  # 组建“共富工坊”18个: the quoted term is what is counted
+    if s == start and closing in ("”", '"') and (closing == "”" or folded.count('"', clause_start, start) % 2 == 0):
+        # 组建“共富工坊”18个: the quoted term is what is counted (a straight quote must close a pair)
         opening = folded.rfind("“" if closing == "”" else '"', clause_start, start - 1)
         return (opening + 1, start - 1) if opening >= 0 and 3 < start - opening <= 20 else None
     phrase = folded[s:start]

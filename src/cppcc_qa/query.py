@@ -51,7 +51,7 @@ _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|�
 _HOW_MANY_ZH = r"多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天)"  # 几个, not 几乎, 几月, 第几
 _HOW_MANY = re.compile(rf"{_HOW_MANY_ZH}|\bhow (?:many|much)\b|\bnumber of\b|"
                        r"\bwhat (?:(?:is|was|were|are) the )?(?:share|percentage|rate|proportion|target|total|amount|"
-                       r"value|size|figure|growth)\b|\bwhat (?:[\w-]+ ){1,2}(?:rate|percentage|proportion)\b|"
+                       r"value|size|figure|growth)\b|\bwhat (?:(?!the\b)[\w-]+ ){1,2}(?:rate|percentage|proportion)\b|"
                        r"比例|比率|率是|增长目标|目标是", re.I)
 _POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
 # Posts a who-question may name (folded): its answer is the name written right after one ("县政协主席吴柏林").
@@ -531,7 +531,9 @@ _HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
 _MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|budget|fund\w*|yuan)\b", re.I)
 _MONEY_WHAT_EN = re.compile(r"\bwhat (?:is|was|were|are) the (?:total |overall )?(?:value|investment|budget|cost|"
                             r"funding|sum)\b", re.I)
-_RATE_EN = re.compile(r"\b(?:rate|percentage|proportion)\b", re.I)
+# The rate asked for, not one the question mentions ("what is the number of proposals on the literacy rate").
+_RATE_EN = re.compile(r"^\W*what (?:(?:is|was|were|are) the )?(?:(?!the\b)[\w-]+ ){0,2}"
+                      r"(?:rate|percentage|proportion)\b", re.I)
 
 
 _COUNT_ASKED_ZH = re.compile(rf"(?:{_HOW_MANY_ZH})"
@@ -617,9 +619,10 @@ def _measure(text: str, folded: str, zh: bool) -> str:
         return "元" if _MONEY_EN.search(text) else ""
     words = [w.lower() for w in m.group(2).split()]
     for i, w in enumerate(words):
+        square = i > 0 and words[i - 1] == "square"
         if w in _EN_MEASURE:
-            return f"平方{_EN_MEASURE[w]}" if i and words[i - 1] == "square" else _EN_MEASURE[w]
-        if w in ("metres", "meters") and i and words[i - 1] == "square":
+            return "平方公里" if square and _EN_MEASURE[w] == "公里" else _EN_MEASURE[w]
+        if square and w in ("metres", "meters", "metre", "meter"):
             return "平方米"
     return ""
 

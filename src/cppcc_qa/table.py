@@ -143,9 +143,9 @@ def _key(s: _Scored, by_place: bool) -> object:
     return s.fact.place if by_place else (s.fact.year or 0)
 
 
-def _per_key(query: Query, group: list[_Scored]) -> list[_Scored]:
-    """The most relevant figure of each place (of each year, when all are of one place)."""
-    by_place = _by_place(group)
+def _per_key(query: Query, group: list[_Scored], by_place: bool | None = None) -> list[_Scored]:
+    """The most relevant figure of each place (of each year, when all are of one place, unless ``by_place``)."""
+    by_place = _by_place(group) if by_place is None else by_place
     chosen: dict[object, _Scored] = {}
     for s in sorted(group, key=lambda s: (-round(s.relevance, 6), -s.named, s.rank, s.fact.id)):
         chosen.setdefault(_key(s, by_place), s)
@@ -173,9 +173,10 @@ def _rows(query: Query, index: Index, scored: list[_Scored]) -> tuple[list[_Scor
     narrowing = category_words(query)
     if narrowing:  # 经济方面的提案: the figures of that category, whatever their phrase's head (经济建设类)
         same_measure = _of_the_category(index, narrowing, same_measure)
-    loose = not _by_place(same_measure)  # rows are years
+    by_place = True if named else None  # places named: one row each, even when one has figures of several years
+    loose = not (named or _by_place(same_measure))  # rows are years
     same_thing = _per_key(query, [s for s in same_measure
-                                  if narrowing or same_head(head_noun(s.fact.label), head, loose)])
+                                  if narrowing or same_head(head_noun(s.fact.label), head, loose)], by_place)
     if len(same_thing) >= 2:
         # A place whose own figure fits the question far better under another head noun ("城市建设管理类29件"
         # beside "大会共收到提案110件", asked about 城市建设管理) shows that figure; the table then says so.
@@ -183,7 +184,8 @@ def _rows(query: Query, index: Index, scored: list[_Scored]) -> tuple[list[_Scor
         same_thing += _named_missing(query, same_measure, same_thing, named)
         labels = {fold(re.sub(r"\s+", "", s.fact.label)) for s in same_thing}
         return same_thing, len(labels) > 1 and not _similar(labels)
-    rows = _per_key(query, [s for s in same_measure if s.relevance >= 0.5 * best.relevance or s.fact.place in named])
+    rows = _per_key(query, [s for s in same_measure if s.relevance >= 0.5 * best.relevance or s.fact.place in named],
+                    by_place)
     heads = [head_noun(s.fact.label) for s in rows]
     return rows, any(not same_head(a, b, loose) for a, b in itertools.combinations(heads, 2))
 
@@ -191,7 +193,9 @@ def _rows(query: Query, index: Index, scored: list[_Scored]) -> tuple[list[_Scor
 _CATEGORY = frozenset(["方面", "类", "一类", "类别", "领域"])
 _JOINS = frozenset("、和与及")
 _WORD = re.compile(f"{CJK.pattern}+")
-_NOT_CATEGORY = frozenset(["属于", "关于", "涉及", "有关", "分别", "各自"])
+# Words before 方面 / 领域 that name no category: 多个领域, 重点领域, 相关方面.
+_NOT_CATEGORY = frozenset(["属于", "关于", "涉及", "有关", "分别", "各自", "多个", "各个", "几个", "重点", "相关",
+                           "其他", "其它", "不同", "主要", "各类", "所有", "全部"])
 
 
 def _in_category(token: str) -> bool:
@@ -211,7 +215,7 @@ def category_words(query: Query) -> list[frozenset[str]]:
         if tok not in _CATEGORY:
             continue
         j = i - 1
-        while j >= 0 and tokens[j] in ("这", "这一", "此", "一"):  # 城市建设管理这一类
+        while j >= 0 and tokens[j] in ("这", "这一", "此", "一", "等", "等等"):  # 城市建设管理这一类, 教育、医疗等领域
             j -= 1
         while j >= 0 and _in_category(tokens[j]):
             words.add(tokens[j])
@@ -233,10 +237,10 @@ def _of_the_category(index: Index, narrowing: list[frozenset[str]], candidates: 
 def _named_missing(query: Query, candidates: list[_Scored], rows: list[_Scored], named: set[str]) -> list[_Scored]:
     """A place the question names (坊子、寒亭、安丘三地…) keeps a row when its figure of the measure counts under
     another head noun (联合调研 beside 调研座谈活动); the table then says the rows count different things."""
-    if not named or not _by_place(rows):
+    if not named:
         return []
     have = {s.fact.place for s in rows}
-    return _per_key(query, [s for s in candidates if s.fact.place in named and s.fact.place not in have])
+    return _per_key(query, [s for s in candidates if s.fact.place in named and s.fact.place not in have], True)
 
 
 def _better_fit(row: _Scored, candidates: list[_Scored], rows: list[_Scored]) -> _Scored:
