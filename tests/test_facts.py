@@ -166,6 +166,13 @@ def test_a_quoted_term_right_before_the_number_is_what_it_counts():
         check_fact_offsets(f, raw)
 
 
+def test_a_long_label_holds_no_half_of_a_bracket():
+    facts, raw = facts_of("在已立案的提案中，属经济科技发展方面(含工业、农业、三产、财贸)提案16件。")
+    f = only(facts, 16, "件")
+    assert f.label.count("(") == f.label.count(")") and f.label.endswith("提案") and "经济" in f.label
+    check_fact_offsets(f, raw)
+
+
 def test_a_long_label_starts_at_a_word_and_ends_before_a_linking_word():
     facts, raw = facts_of("全年举办委员读书学习视察调研座谈交流研讨等活动共计十五期。")
     f = only(facts, 15, "期")

@@ -141,10 +141,17 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         return None
     end = s + len(phrase)
     if len(phrase) > 16:  # a long run: its last 16 characters, from a boundary (读书学习、视察调研 -> 视察调研)
+        whole = s
         s = end - 16
         boundary = re.search(r"[、，]", folded[s : s + 6])
         s += boundary.end() if boundary else _word_start(phrase, len(phrase) - 16)
+        unopened = _UNOPENED.search(folded[s:end])
+        if unopened:  # 属经济科技发展方面(含工业、农业、三产、财贸)提案: the whole phrase, not half a bracket
+            s = whole if end - whole <= 30 else s + unopened.end()
     return s, end
+
+
+_UNOPENED = re.compile(r"^[^(（]*[)）]")  # a closing bracket before any opening one
 
 
 def _word_start(phrase: str, cut: int) -> int:
