@@ -522,19 +522,24 @@ def test_which_places_of_a_region_lists_only_the_places_inside_it(tmp_path):
     assert cited("山东有哪些县市区设立了知情明政工作站？") == {"青州市", "昌乐县", "张店区", "沂水县"}
 
 
-def test_a_place_with_no_report_of_its_own_is_answered_only_by_a_clause_about_it(tmp_path):
-    """天津 has no report here; the Beijing report mentions it. Its GDP is not Beijing's, and a clause that names 天津
-    answers only what it says about 天津."""
+def _index_of(tmp_path, docs: dict[str, tuple[str, dict[str, object]]]):  # type: ignore[no-untyped-def]
+    """A real index of our own documents, each with its metadata sidecar (FILE.meta.json)."""
     import json
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
+    for name, (text, meta) in docs.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+        (corpus / f"{name}.meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return open_index(config=config_for(corpus, tmp_path / "index"))
+
+
+def test_a_place_with_no_report_of_its_own_is_answered_only_by_a_clause_about_it(tmp_path):
+    """天津 has no report here; the Beijing report mentions it. Its GDP is not Beijing's, and a clause that names 天津
+    answers only what it says about 天津."""
     text = ("北京市政府工作报告\n\n全市地区生产总值5.2万亿元，增长5.4%。\n\n"
             "京津合作示范区加快建设，天津滨海科技园新增注册企业689家。\n")
-    (corpus / "bj.txt").write_text(text, encoding="utf-8")
-    (corpus / "bj.txt.meta.json").write_text(json.dumps({"place": "北京市", "year": 2025}, ensure_ascii=False),
-                                             encoding="utf-8")
-    idx = open_index(config=config_for(corpus, tmp_path / "index"))
+    idx = _index_of(tmp_path, {"bj.txt": (text, {"place": "北京市", "year": 2025})})
     assert idx.places.elsewhere("天津2025年地区生产总值是多少？") == ("天津",)
     assert idx.places.elsewhere("What was Tianjin's GDP in 2025?") == ("Tianjin",)
     assert idx.places.elsewhere("北京2025年地区生产总值是多少？") == ()
@@ -545,3 +550,48 @@ def test_a_place_with_no_report_of_its_own_is_answered_only_by_a_clause_about_it
     assert a.found and "689家" in a.citations[0].quote
     a = answer("北京2025年地区生产总值是多少？", index=idx)
     assert a.found and "5.2万亿元" in a.citations[0].quote
+
+
+def test_a_latin_term_in_a_chinese_question_finds_the_words_of_its_sense(tmp_path):
+    """The reports write 生产总值, the question writes GDP: the dictionary's sense finds it, and a figure answers only
+    when its clause says it; a Latin term with no such sense is still named as missing."""
+    from cppcc_qa.query import analyse
+
+    text = ("北京市政府工作报告\n\n2025年，全市地区生产总值5.2万亿元，增长5.4%。\n\n"
+            "京津合作示范区加快建设，滨海科技园新增注册企业689家。\n")
+    idx = _index_of(tmp_path, {"bj.txt": (text, {"place": "北京市", "year": 2025})})
+    assert frozenset({"生产总值"}) in {g for g, _ in analyse("北京2025年的GDP是多少？", idx).groups}
+    a = answer("北京2025年的GDP是多少？", index=idx)
+    assert a.found and "5.2万亿元" in a.citations[0].quote, a.text
+    a = answer("北京2025年的QZX指数是多少？", index=idx)
+    assert not a.found and "QZX" in a.text
+
+
+def test_a_year_comparison_keeps_each_year_named_and_the_part_on_the_year_asked(tmp_path):
+    """Three reports of one province: each year the question names gets its row even when that year words its
+    target differently; "上一年" takes the figures of the part on the year before each report, not its plans; and
+    "几份报告里" names the reports looked in, not the measure asked for."""
+    docs: dict[str, tuple[str, dict[str, object]]] = {}
+    reports = {
+        2005: ("一、过去一年工作回顾\n\n去年城镇新增就业98万人，生产总值增长9.5%。\n\n二、2005年工作总体部署\n\n"
+               "提出今年经济增长预期目标为8%左右，城镇新增就业90万人。\n"),
+        2009: ("一、2008年工作回顾\n\n城镇新增就业111万人，生产总值增长9%。\n\n二、2009年工作总体部署\n\n"
+               "生产总值增长8%左右，城镇新增就业90万人以上。\n"),
+        2011: ("一、2010年工作回顾\n\n城镇新增就业117万人，生产总值增长10.3%。\n\n二、2011年工作总体部署\n\n"
+               "提出今年经济增长预期目标为8%左右，城镇新增就业90万人以上。\n"),
+    }
+    for year, body in reports.items():
+        docs[f"r{year}.txt"] = (f"{year}年江南省政府工作报告\n\n{body}",
+                                {"place": "江南省", "year": year, "date": f"{year}-02-10"})
+    proposals = (("p1.txt", "甲市", "大会共收到提案110件，立案78件。\n\n征集提案线索41条。\n"),
+                 ("p2.txt", "乙市", "大会提案组共收到提案141件，立案105件。\n\n反映社情民意信息136篇。\n"))
+    for name, place, text in proposals:
+        docs[name] = (f"{place}政协提案审查情况的报告\n\n{text}", {"place": place, "year": 2020})
+    idx = _index_of(tmp_path, docs)
+    a = answer("2005、2009、2011这三年的报告各自定的GDP增长预期目标是多少？做个表。", index=idx)
+    assert {r.year: r.value_text + r.unit for r in a.table} == {2005: "8%", 2009: "8%", 2011: "8%"}, a.text
+    a = answer("2005、2009、2011年的报告里，上一年城镇新增就业分别是多少？", index=idx)
+    assert {r.year: r.value_text + r.unit for r in a.table} == {2005: "98万人", 2009: "111万人", 2011: "117万人"}, \
+        a.text
+    a = answer("几份提案审查报告里，各地大会收到的提案数量分别是多少？列表对比。", index=idx)
+    assert {r.place: r.value_text + r.unit for r in a.table} == {"甲市": "110件", "乙市": "141件"}, a.text

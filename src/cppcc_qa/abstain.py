@@ -267,13 +267,14 @@ def _mentioned_zh(word: str, index: Index) -> bool:
 def absent_entity(folded: str, index: Index) -> str | None:
     """A name in a Chinese question that the reports never mention: a place (寿光市) or a Latin term (GDP)."""
     from .places import plausible
+    from .query import latin_senses
 
     for tok in _jieba().cut(folded):
         place = len(tok) >= 3 and tok.endswith(_PLACE_SUFFIX) and tok[0] not in "哪什多各本该全每这那其" \
             and plausible(tok)
         latin = bool(_LATIN_TERM.fullmatch(tok)) and tok.lower() not in EN_STOPWORDS
         if not (place or latin) or index.places.find(tok) or index.in_vocabulary(tok) \
-                or index.in_vocabulary(stem(tok)):
+                or index.in_vocabulary(stem(tok)) or (latin and latin_senses(tok, index)):
             continue
         if not _in_sources(tok, index):
             return tok

@@ -171,6 +171,11 @@ class Lexicon:
                 return found
         return []
 
+    def senses(self, word: str, floor: float = 0.2) -> list[str]:
+        """The corpus words of a term's main dictionary senses (GDP: 生产总值), for a Chinese question that writes a
+        Latin term the reports never do; no sounds, no compounds and no far senses (AI: 古埃及)."""
+        return [zh for zh, weight in self._word(word) if weight >= floor]
+
     def _pair(self, first: str, second: str) -> list[tuple[str, float]]:
         """A two-word dictionary phrase's corpus words ("put forward"), also in American spelling."""
         for a, b in dict.fromkeys(((first, second), (american(first), american(second)))):

@@ -228,13 +228,24 @@ _TRAILING_NAMES = re.compile(r"[。！？!?”」]\s*[（(]\s*([\u4e00-\u9fff]{2
 _LABEL = re.compile(r"(?:编辑|责编|作者|摄影|摄|图|撰稿|撰文)\s*[:：]")
 
 
-def _of_year_asked(query: Query, article: Article, offset: int) -> bool:
+def year_part(query: Query, article: Article, offset: int) -> bool | None:
     """Whether the section at ``offset`` is about the year a question names relative to its report's date
-    ("去年" in a report given in 2026: the part headed 2025年工作回顾)."""
+    ("去年" in a report given in 2026: the part headed 2025年工作回顾, not 2026年工作安排); None when the question
+    names no such year or the section heading names none."""
     rel, date = query.intent.relative_year, article.meta.date
     if rel is None or not date or not date[:4].isdigit():
-        return False
-    return str(int(date[:4]) + rel) in "".join(article.where(offset).section_path)
+        return None
+    heading, year = fold("".join(article.where(offset).section_path)), int(date[:4])
+    named = {int(y) for y in _YEAR_OF_PART.findall(heading)} | ({year - 1} if _LAST_YEAR.search(heading) else set())
+    return year + rel in named if named else None
+
+
+_YEAR_OF_PART = re.compile(r"((?:19|20)\d\d)\s*年")
+_LAST_YEAR = re.compile(r"过去一年|去年|上一年")  # 一、过去一年工作回顾
+
+
+def _of_year_asked(query: Query, article: Article, offset: int) -> bool:
+    return year_part(query, article, offset) is True
 
 
 def _figures(index: Index, passages: list[Passage]) -> dict[tuple[str, int], list[Fact]]:

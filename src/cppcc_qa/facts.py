@@ -107,6 +107,11 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         opening = folded.rfind("“" if closing == "”" else '"', clause_start, start - 1)
         return (opening + 1, start - 1) if opening >= 0 and 3 < start - opening <= 20 else None
     phrase = folded[s:start]
+    if folded[max(clause_start, s - 1) : s] == "”" and 2 <= len(phrase) <= 3 and _CJK_ONLY.fullmatch(phrase):
+        # 开展“委员履职进社区”活动6次: a short head after a quoted term counts with it (“委员履职进社区”活动)
+        opening = folded.rfind("“", clause_start, s - 1)
+        if opening >= 0 and s - opening <= 20:
+            s, phrase = opening, folded[opening:start]
     segment = s  # where the phrase's segment of the clause begins
     if not phrase.strip() and closing == "》":
         opening = folded.rfind("《", clause_start, start)
@@ -152,6 +157,7 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
 
 
 _UNOPENED = re.compile(r"^[^(（]*[)）]")  # a closing bracket before any opening one
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def _word_start(phrase: str, cut: int) -> int:

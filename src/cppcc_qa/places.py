@@ -158,7 +158,17 @@ def pinyin_names() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
-_PEOPLES = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,3}族)+$")  # 木里藏族, 双江拉祜族佤族布朗族傣族
+# The 55 minority peoples named in autonomous divisions (木里藏族, 双江拉祜族佤族布朗族傣族, 西双版纳傣族, 新疆维吾尔,
+# 克孜勒苏柯尔克孜): a list, because a name and a people are both one to four characters (西双版纳傣族 is not
+# 西双 + 版纳傣族).
+_PEOPLE_NAMES = (
+    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家",
+    "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇",
+    "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
+    "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
+    "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
+)
+_PEOPLES = re.compile(rf"^(.{{2,}}?)(?:(?:{'|'.join(sorted(_PEOPLE_NAMES, key=len, reverse=True))})族?)+$")
 
 
 def base_name(name: str) -> str:

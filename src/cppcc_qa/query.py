@@ -357,7 +357,9 @@ def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: In
             named: list[tuple[str, str]]) -> list[tuple[str, float]]:
     toks = [(t, 1.0) for t in index.tokenize(folded)]
     toks += [(term, 2.0) for _, term in named]
-    if not zh:
+    if zh:
+        toks += [(sense, 1.0) for t, _ in toks[:] for sense in latin_senses(t, index)]
+    else:
         from .places import base_name
 
         toks += [(fold(base_name(p)), 1.0) for p in places]
@@ -403,6 +405,18 @@ def focus_span(folded: str) -> tuple[int, int]:
     return max(0, m.start() - 10), m.end() + 6
 
 
+_LATIN_TERM = re.compile(r"[a-z][a-z0-9.]*[a-z0-9]")
+
+
+def latin_senses(token: str, index: Index) -> list[str]:
+    """A Latin term of a Chinese question that the reports never write, as the corpus words of its main dictionary
+    senses (GDP: 生产总值); none for a term they write (PM2.5), nor for one without such a sense."""
+    word = token.lower()
+    if not _LATIN_TERM.fullmatch(word) or index.in_vocabulary(word):
+        return []
+    return index.lexicon.senses(word)[:6]
+
+
 def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index,
                 named: list[tuple[str, str]] = ()) -> list[tuple[frozenset[str], float]]:  # type: ignore[assignment]
     """The question's terms, each a set of interchangeable corpus tokens with an IDF weight, doubled for the
@@ -414,13 +428,14 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
     weighted: list[tuple[frozenset[str], float]] = []
     if zh:
         fs, fe = focus_span(folded)
-        pos = 0
+        pos, lowered = 0, folded.lower()  # the terms of a Latin word are lower-cased (GDP: gdp)
         for t in terms(unasked(folded)):
-            at = folded.find(t, pos)
+            at = lowered.find(t, pos)
             pos = at + len(t) if at >= 0 else pos
             # A long word also matches through its parts: 开展调研 in 开展联合调研.
             parts = {p for p in index.tokenize(t) if p != t} if len(t) >= 4 else set()
-            weighted.append((frozenset({t, *parts}), FOCUS if at >= 0 and fs <= at < fe else 1.0))
+            senses = latin_senses(t, index)  # 国务院报告定的GDP增长目标: 生产总值
+            weighted.append((frozenset(senses or {t, *parts}), FOCUS if at >= 0 and fs <= at < fe else 1.0))
     else:
         from .places import base_name
 
@@ -573,11 +588,12 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
                     continue  # 教育类提案, 社会建设方面: one run
                 last = subject and n == len(pieces) - 1 and i == len(cut) - 1 and len(w.word) >= 2 \
                     and w.flag.startswith(("n", "v"))
-                noun = w.flag.startswith(_NOUN_TAGS) or (w.flag == "l" and len(w.word) >= 4)  # 意见建议
+                latin = w.flag == "eng" and bool(latin_senses(w.word, index))  # GDP: 生产总值
+                noun = w.flag.startswith(_NOUN_TAGS) or (w.flag == "l" and len(w.word) >= 4) or latin  # 意见建议
                 keep = (last or noun) and not w.flag.startswith("nr") \
                     and w.word not in _NOT_COUNTED and (len(w.word) >= 2 or w.flag == "b") \
                     and not index.places.find(w.word) \
-                    and _CJK_RUN.fullmatch(w.word)  # 转成: not 成; 女委员: 女
+                    and (_CJK_RUN.fullmatch(w.word) or latin)  # 转成: not 成; 女委员: 女
                 if keep:
                     runs[-1].append(w.word)
                 elif runs[-1] and (subject or not w.flag.startswith(_RUN_GOES_ON) or not _CJK_RUN.fullmatch(w.word)):
@@ -593,7 +609,7 @@ def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
     end = re.sub(rf"(?:{'|'.join(_JOINERS | _NOT_COUNTED)})?(?:的)?$", "", subject)
     before = [r for r in nouns(end, True) if end.rstrip("”\"」』").endswith(r[-1])]
     run = after[0] if after else (before[-1] if before else [])
-    return tuple(frozenset([w]) for w in dict.fromkeys(run))
+    return tuple(frozenset(latin_senses(w, index) or [w]) for w in dict.fromkeys(run))
 
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")

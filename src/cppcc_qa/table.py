@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .evidence import FRAME, citation_for, relevance, topic_group
+from .evidence import FRAME, citation_for, relevance, topic_group, year_part
 from .facts import answers_measure
 from .lexical import terms
 from .query import Query
@@ -33,7 +33,7 @@ _SCALE = {"万亿元": 1e12, "亿元": 1e8, "万元": 1e4, "亿美元": 1e8, "�
           "万吨": 1e4, "亿吨": 1e8, "千米": 1.0, "平方公里": 1e6, "万亩": 1e4, "公顷": 15.0, "万千瓦": 1e4,
           "万标准箱": 1e4}
 _QUESTION_MEASURE = re.compile(r"(?:多少|几)(个百分点|人次|场次|[件条场次个家名人篇项期处所座户笔批份])|"
-                               r"(百分比|比例|比率|增长率|增速|率)|(次|场|件|人|篇|个|条)数")
+                               r"(百分比|比例|比率|增长率|增速|率)|(场次|人次|[次场件人篇个条](?=数))")
 _LEAST = re.compile(r"最少|最低|最小|\bleast\b|\bfewest\b|\blowest\b|\bsmallest\b", re.I)
 
 
@@ -97,11 +97,16 @@ def _stock_or_flow(query: Query, label: str) -> float:
     return 1.0
 
 
+# 几份报告里, 这几个县中: the measure word counts the documents or places looked in, not what is asked.
+_SCOPE = re.compile(r"[^，,。？?；;：:]{1,10}?[里中内](?=[，,：:]|$)")
+
+
 def _wanted_measure(query: Query) -> int | None:
-    m = _QUESTION_MEASURE.search(query.folded)
-    if not m:
-        return None
-    return measure_class("%" if m.group(2) else m.group(1) or m.group(3))
+    """The class of measure words a Chinese comparison asks for (多少场, 场次, 比例), if it names one."""
+    for m in _QUESTION_MEASURE.finditer(query.folded):
+        if not _SCOPE.match(query.folded, m.end()):
+            return measure_class("%" if m.group(2) else m.group(1) or m.group(3))
+    return None
 
 
 def _candidates(query: Query, index: Index, places: list[str], years: list[int], tuning: Tuning) -> list[_Scored]:
@@ -128,6 +133,8 @@ def _candidates(query: Query, index: Index, places: list[str], years: list[int],
             continue  # "how many people": 人, 人次, 名; not 953个社区
         rel = relevance(index, query, fold(f.label), index.folded(f.source)[f.start : f.end], rows=True)
         rel *= _stock_or_flow(query, fold(f.label))
+        if year_part(query, index.articles[f.article_id], f.start) is False:
+            rel *= 0.5  # "the previous year's": not a figure of the part on the year of the report
         if rel > 0:
             scored.append(_Scored(f, rel - 0.002 * min(spans), min(spans),
                                   relevance(index, query, fold(f.label), "", rows=True)))
@@ -236,11 +243,16 @@ def _of_the_category(index: Index, narrowing: list[frozenset[str]], candidates: 
 
 def _named_missing(query: Query, candidates: list[_Scored], rows: list[_Scored], named: set[str]) -> list[_Scored]:
     """A place the question names (坊子、寒亭、安丘三地…) keeps a row when its figure of the measure counts under
-    another head noun (联合调研 beside 调研座谈活动); the table then says the rows count different things."""
-    if not named:
-        return []
-    have = {s.fact.place for s in rows}
-    return _per_key(query, [s for s in candidates if s.fact.place in named and s.fact.place not in have], True)
+    another head noun (联合调研 beside 调研座谈活动); the table then says the rows count different things. So does
+    a year it names when the rows are one place's years (2005、2009、2011年的增长目标: 目标为8% beside 增长８%)."""
+    if named:
+        have = {s.fact.place for s in rows}
+        return _per_key(query, [s for s in candidates if s.fact.place in named and s.fact.place not in have], True)
+    years = set(query.years) if len(set(query.years)) >= 2 and not _by_place(rows) else set()
+    have_years = {s.fact.year for s in rows}
+    place = rows[0].fact.place if rows else ""
+    return _per_key(query, [s for s in candidates if s.fact.year in years and s.fact.year not in have_years
+                            and s.fact.place == place], False)
 
 
 def _better_fit(row: _Scored, candidates: list[_Scored], rows: list[_Scored]) -> _Scored:
