@@ -53,6 +53,7 @@ def check_fact_offsets(f: Fact, raw: str, article: Article | None = None) -> Non
     assert raw[f.value_start : f.value_end] == f.value_text, (f.value_text, raw[f.value_start : f.value_end])
     assert squeeze(f.label) and squeeze(f.label) in squeeze(raw[max(0, f.start - 1) : f.end]), f.label
     quoted = f.label[0] == "“" and "”" in f.label  # “三农”的投入: a quoted term and its head, as written
+    assert f.label.count("“") == f.label.count("”"), f"label {f.label!r} holds half a quotation"
     assert (f.label[0] not in _PUNCT or quoted) and f.label[-1] not in _PUNCT, \
         f"label {f.label!r} starts or ends with punctuation"
     if article is not None:
@@ -169,10 +170,13 @@ def test_a_quoted_term_right_before_the_number_is_what_it_counts():
 
 
 def test_a_short_head_after_a_quoted_term_counts_with_it():
-    facts, raw = facts_of("开展“委员进社区”活动6次，全年用于“三农”的投入120亿元；召开常委会议4次。")
+    facts, raw = facts_of("开展“委员进社区”活动6次，全年用于“三农”的投入120亿元；召开常委会议4次。"
+                          "组织“政协委员走访企业”活动8次，建成“委员之家”活动室12个。")
     assert only(facts, 6, "次").label == "“委员进社区”活动"  # not 活动 alone
     assert only(facts, 120, "亿元").label == "“三农”的投入"
     assert only(facts, 4, "次").label == "召开常委会议"
+    assert only(facts, 8, "次").label == "“政协委员走访企业”活动"  # no action cut inside the quote (走访企业”活动)
+    assert only(facts, 12, "个").label == "“委员之家”活动室"
     for f in facts:
         check_fact_offsets(f, raw)
 

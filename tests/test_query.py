@@ -197,6 +197,7 @@ def test_a_name_right_after_the_post_asked_about():
     ("青州市", "青州"), ("木里藏族自治县", "木里"), ("长阳土家族自治县", "长阳"), ("广西壮族自治区", "广西"),
     ("双江拉祜族佤族布朗族傣族自治县", "双江"), ("民族区", "民族"), ("西双版纳傣族自治州", "西双版纳"),
     ("克孜勒苏柯尔克孜自治州", "克孜勒苏"), ("新疆维吾尔自治区", "新疆"), ("内蒙古自治区", "内蒙古"),
+    ("龙胜各族自治县", "龙胜"), ("东乡族自治县", "东乡"), ("鄂温克族自治旗", "鄂温克"),
 ])
 def test_an_autonomous_division_is_known_by_its_name_without_its_peoples(name, base):
     from cppcc_qa.places import PlaceMatcher, base_name, romanize

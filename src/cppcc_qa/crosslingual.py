@@ -171,9 +171,10 @@ class Lexicon:
                 return found
         return []
 
-    def senses(self, word: str, floor: float = 0.2) -> list[str]:
+    def senses(self, word: str, floor: float = 0.5) -> list[str]:
         """The corpus words of a term's main dictionary senses (GDP: 生产总值), for a Chinese question that writes a
-        Latin term the reports never do; no sounds, no compounds and no far senses (AI: 古埃及)."""
+        Latin term the reports never do; no sounds, no compounds, no words built on a one-character entry (big:
+        两大行动) and no far senses (AI: 古埃及; ETC: 会长, from "president of a club, committee etc")."""
         return [zh for zh, weight in self._word(word) if weight >= floor]
 
     def _pair(self, first: str, second: str) -> list[tuple[str, float]]:

@@ -111,7 +111,7 @@ def _label_before(folded: str, start: int, clause_start: int) -> tuple[int, int]
         # 开展“委员履职进社区”活动6次: a short head after a quoted term counts with it (“委员履职进社区”活动)
         opening = folded.rfind("“", clause_start, s - 1)
         if opening >= 0 and s - opening <= 20:
-            s, phrase = opening, folded[opening:start]
+            return opening, start  # the quoted term whole: no subject, action or length cut inside it
     segment = s  # where the phrase's segment of the clause begins
     if not phrase.strip() and closing == "》":
         opening = folded.rfind("《", clause_start, start)

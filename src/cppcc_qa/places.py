@@ -168,7 +168,7 @@ _PEOPLE_NAMES = (
     "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
     "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺",
 )
-_PEOPLES = re.compile(rf"^(.{{2,}}?)(?:(?:{'|'.join(sorted(_PEOPLE_NAMES, key=len, reverse=True))})族?)+$")
+_PEOPLES = re.compile(rf"^(.{{2,}}?)(?:各族|(?:{'|'.join(sorted(_PEOPLE_NAMES, key=len, reverse=True))})族?)+$")
 
 
 def base_name(name: str) -> str:
@@ -178,6 +178,8 @@ def base_name(name: str) -> str:
         if name.endswith(suf) and len(name) - len(suf) >= 2:
             base = name[: -len(suf)]
             m = _PEOPLES.match(base) if suf.startswith("自治") else None
+            if not m and suf.startswith("自治") and base.endswith("族") and base[:-1] in _PEOPLE_NAMES:
+                return base[:-1]  # 东乡族自治县: the county is named after its people (东乡)
             return m.group(1) if m else base
     return name
 

@@ -428,7 +428,7 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
     weighted: list[tuple[frozenset[str], float]] = []
     if zh:
         fs, fe = focus_span(folded)
-        pos, lowered = 0, folded.lower()  # the terms of a Latin word are lower-cased (GDP: gdp)
+        pos, lowered = 0, re.sub(r"[A-Z]+", lambda m: m.group(0).lower(), folded)  # terms lower-case GDP: gdp
         for t in terms(unasked(folded)):
             at = lowered.find(t, pos)
             pos = at + len(t) if at >= 0 else pos

@@ -67,7 +67,7 @@ class Analysis:
     bm25_k1: float = 1.2
     bm25_b: float = 0.75
     hnsw_threshold: int = 50_000  # exact flat search below this many chunks, HNSW above
-    facts: int = 11  # version of the quantity extractor (11: a short head after a quoted term counts with it)
+    facts: int = 12  # version of the quantity extractor (12: a short head after a quoted term counts with it)
     lexicon: int = 3  # version of the English lexicon (2: pinyin -> corpus words, the characters of translations;
     # 3: a sense's acronym, GDP -> 国内生产总值)
     glossary: str = "quoted-3-12"  # the reports' quoted terms: kept whole by the tokenizer, matched to English

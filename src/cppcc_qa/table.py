@@ -97,14 +97,15 @@ def _stock_or_flow(query: Query, label: str) -> float:
     return 1.0
 
 
-# 几份报告里, 这几个县中: the measure word counts the documents or places looked in, not what is asked.
-_SCOPE = re.compile(r"[^，,。？?；;：:]{1,10}?[里中内](?=[，,：:]|$)")
+# 几份报告里, 这几个县中: the measure word counts the documents or places looked in, not what is asked (多少 always
+# asks: 有多少人次在其中).
+_SCOPE = re.compile(r"[^，,。？?；;：:]{1,10}?[里中内](?=[，,：:]|$|各|哪)")
 
 
 def _wanted_measure(query: Query) -> int | None:
     """The class of measure words a Chinese comparison asks for (多少场, 场次, 比例), if it names one."""
     for m in _QUESTION_MEASURE.finditer(query.folded):
-        if not _SCOPE.match(query.folded, m.end()):
+        if not (m.group(0).startswith("几") and _SCOPE.match(query.folded, m.end())):
             return measure_class("%" if m.group(2) else m.group(1) or m.group(3))
     return None
 
@@ -306,16 +307,30 @@ def _answer(query: Query, index: Index, rows: list[_Scored], *, mixed: bool, lea
     if too_few:
         head = message("table_too_few", lang)
     else:
-        top = table[0]
-        by_year = len({r.place for r in table}) == 1
-        who = (f"{top.year}年" if lang == "zh" else str(top.year)) if by_year and top.year else top.place
-        head = message("table_lead_min" if least else "table_lead_max", lang, place=who, label=top.label,
-                       value=render_value(top), marker=top.marker)
+        head = _lead(table, lang, least)
         if mixed:
             head += "\n" + message("table_mixed", lang, labels="、".join(dict.fromkeys(r.label for r in table)))
     text = "\n".join([head, *table_lines(table, lang)])
     return Answer(query.question, text, citations, True, lang, [], mode="table", asked=query.text, table=table,
                   note="" if not too_few else "fewer than two comparable figures")
+
+
+def _lead(table: list[TableRow], lang: str, least: bool) -> str:
+    """The sentence above a table: the place (or year) on top, or all of those level with it (2005、2009、2011年
+    all set 8%左右: none of them is "the most")."""
+    top = table[0]
+    by_year = len({r.place for r in table}) == 1
+
+    def who(r: TableRow) -> str:
+        return (f"{r.year}年" if lang == "zh" else str(r.year)) if by_year and r.year else r.place
+
+    level = [r for r in table if base_value(r) == base_value(top) and measure_class(r.unit) == measure_class(top.unit)]
+    if len(level) >= 2:
+        return message("table_lead_tie_min" if least else "table_lead_tie_max", lang,
+                       place=("、" if lang == "zh" else ", ").join(who(r) for r in level), label=top.label,
+                       value=render_value(top), markers="".join(f"[{r.marker}]" for r in level))
+    return message("table_lead_min" if least else "table_lead_max", lang, place=who(top), label=top.label,
+                   value=render_value(top), marker=top.marker)
 
 
 def find_facts(index: Index, text: str, *, places: list[str] | None = None, years: list[int] | None = None,
