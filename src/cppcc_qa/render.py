@@ -26,9 +26,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "table_lead_min": {"zh": "{place}最少：{label}{value}[{marker}]。", "en":
                        "{place} has the fewest: {label} {value} [{marker}]."},
     "table_lead_tie_max": {"zh": "{place}并列最多：{label}{value}{markers}。",
-                           "en": "{place} share the most: {label} {value} {markers}."},
+                           "en": "{place} share the most: {label}{value} {markers}."},
     "table_lead_tie_min": {"zh": "{place}并列最少：{label}{value}{markers}。",
-                           "en": "{place} share the fewest: {label} {value} {markers}."},
+                           "en": "{place} share the fewest: {label}{value} {markers}."},
     "table_rows": {"zh": "共 {n} 处可比数字（按数值排序）：", "en": "{n} comparable figures, sorted by value:"},
     "table_mixed": {"zh": "注意：这些数字统计的对象不完全相同（{labels}），排序仅供参考。",
                     "en": "Note: these figures count different things ({labels}); the ranking is only indicative."},

@@ -325,9 +325,10 @@ def _lead(table: list[TableRow], lang: str, least: bool) -> str:
         return (f"{r.year}年" if lang == "zh" else str(r.year)) if by_year and r.year else r.place
 
     level = [r for r in table if base_value(r) == base_value(top) and measure_class(r.unit) == measure_class(top.unit)]
-    if len(level) >= 2:
+    if len(level) >= 2:  # their own labels stand in the table when they differ
+        label = top.label if len({r.label for r in level}) == 1 else ""
         return message("table_lead_tie_min" if least else "table_lead_tie_max", lang,
-                       place=("、" if lang == "zh" else ", ").join(who(r) for r in level), label=top.label,
+                       place=("、" if lang == "zh" else ", ").join(who(r) for r in level), label=label,
                        value=render_value(top), markers="".join(f"[{r.marker}]" for r in level))
     return message("table_lead_min" if least else "table_lead_max", lang, place=who(top), label=top.label,
                    value=render_value(top), marker=top.marker)
