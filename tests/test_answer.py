@@ -604,3 +604,21 @@ def test_a_year_comparison_keeps_each_year_named_and_the_part_on_the_year_asked(
         assert _wanted_measure(analyse(question, idx)) == measure_class(unit), question
     a = answer("几份提案审查报告里，各地大会收到的提案数量分别是多少？列表对比。", index=idx)
     assert {r.place: r.value_text + r.unit for r in a.table} == {"甲市": "110件", "乙市": "141件"}, a.text
+
+
+def test_a_tie_at_the_top_is_named_as_a_tie():
+    """Rows level with the top one are all named; their counted phrase only when they share it."""
+    from cppcc_qa.records import TableRow
+    from cppcc_qa.table import _lead
+
+    def row(place: str, value: float, label: str, marker: int) -> TableRow:
+        return TableRow(place=place, year=2025, value=value, unit="件", label=label, quote="…", source="s.txt",
+                        start=0, end=1, marker=marker, value_text=f"{value:g}", qualifier="")
+
+    same = [row("甲市", 12, "立案提案", 1), row("乙市", 12, "立案提案", 2), row("丙市", 9, "立案提案", 3)]
+    assert _lead(same, "zh", False) == "甲市、乙市并列最多：立案提案12件[1][2]。"
+    assert _lead(same, "en", False) == "甲市, 乙市 share the most: 立案提案 12件 [1][2]."
+    mixed = [row("甲市", 12, "立案提案", 1), row("乙市", 12, "收到提案", 2)]
+    assert _lead(mixed, "zh", True) == "甲市、乙市并列最少：12件[1][2]。"
+    assert _lead([row("甲市", 12, "立案提案", 1), row("乙市", 9, "立案提案", 2)], "zh", False) == \
+        "甲市最多：立案提案12件[1]。"

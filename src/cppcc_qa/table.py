@@ -326,7 +326,8 @@ def _lead(table: list[TableRow], lang: str, least: bool) -> str:
 
     level = [r for r in table if base_value(r) == base_value(top) and measure_class(r.unit) == measure_class(top.unit)]
     if len(level) >= 2:  # their own labels stand in the table when they differ
-        label = top.label if len({r.label for r in level}) == 1 else ""
+        shared = len({r.label for r in level}) == 1
+        label = (top.label if lang == "zh" else f"{top.label} ") if shared else ""
         return message("table_lead_tie_min" if least else "table_lead_tie_max", lang,
                        place=("、" if lang == "zh" else ", ").join(who(r) for r in level), label=label,
                        value=render_value(top), markers="".join(f"[{r.marker}]" for r in level))
