@@ -236,16 +236,12 @@ def year_part(query: Query, article: Article, offset: int) -> bool | None:
     if rel is None or not date or not date[:4].isdigit():
         return None
     heading, year = fold("".join(article.where(offset).section_path)), int(date[:4])
-    named = {int(y) for y in _YEAR_OF_PART.findall(heading)} | ({year - 1} if _LAST_YEAR.search(heading) else set())
+    named = {int(y) for y in YEAR_WRITTEN.findall(heading)} | ({year - 1} if _LAST_YEAR.search(heading) else set())
     return year + rel in named if named else None
 
 
-_YEAR_OF_PART = re.compile(r"((?:19|20)\d\d)\s*年")
+YEAR_WRITTEN = re.compile(r"((?:19|20)\d\d)\s*年")  # a year named in a clause or heading (2025年, ２００８年 folded)
 _LAST_YEAR = re.compile(r"过去一年|去年|上一年")  # 一、过去一年工作回顾
-
-
-def _of_year_asked(query: Query, article: Article, offset: int) -> bool:
-    return year_part(query, article, offset) is True
 
 
 def _figures(index: Index, passages: list[Passage]) -> dict[tuple[str, int], list[Fact]]:
@@ -299,7 +295,7 @@ def score_units(query: Query, passages: list[Passage], index: Index, tuning: Tun
             if query.intent.ordinal and all(re.search(rf"[零一二三四五六七八九十百\d]\s*{re.escape(c)}", text)
                                             for c in query.intent.ordinal):
                 score += tuning.type_bonus  # "第几届第几次": 十四届三次
-            if _of_year_asked(query, article, s):
+            if year_part(query, article, s) is True:
                 score += tuning.type_bonus / 2  # "去年新建了多少座公园": the part on the year before the report
             role = _role_at(index, p.article_id, s)
             if query.intent.when and (DATE.search(text) or role == "occasion"):

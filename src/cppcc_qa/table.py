@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .evidence import FRAME, citation_for, relevance, topic_group, year_part
+from .evidence import FRAME, YEAR_WRITTEN, citation_for, relevance, topic_group, year_part
 from .facts import answers_measure
 from .lexical import terms
 from .query import Query
@@ -69,15 +69,12 @@ class _Scored:
     named: float = 0.0  # relevance of its counted phrase alone: tells apart figures of one clause
 
 
-_YEAR = re.compile(r"((?:19|20)\d\d)\s*年")
-
-
 def fact_years(index: Index, f: Fact) -> set[int]:
     """The years a figure is of: its report's, and one its clause or section heading names (a 2026 report's
     "一、2025年工作回顾" states 2025's figures)."""
     article = index.articles[f.article_id]
     written = " ".join([index.folded(f.source)[f.start : f.end], *article.where(f.start).section_path])
-    return {y for y in (f.year,) if y} | {int(y) for y in _YEAR.findall(fold(written))}
+    return {y for y in (f.year,) if y} | {int(y) for y in YEAR_WRITTEN.findall(fold(written))}
 
 
 _TOTAL_ASKED = re.compile(r"总|累计|一共|\btotal\b|\bin all\b|\baltogether\b|\bcumulative", re.I)
