@@ -4,17 +4,19 @@
 Files checked: tune.jsonl, heldout.jsonl, heldout2.jsonl, heldout3.jsonl,
 heldout4.jsonl, heldout5.jsonl, heldout6.jsonl, heldout7.jsonl,
 heldout8.jsonl, heldout9.jsonl, heldout10.jsonl, heldout11.jsonl,
-heldout12.jsonl, heldout13.jsonl (single questions) and compare-tune.jsonl,
-compare-heldout.jsonl, compare-heldout2.jsonl, compare-heldout3.jsonl,
-compare-heldout4.jsonl, compare-heldout5.jsonl, compare-heldout6.jsonl,
-compare-heldout7.jsonl, compare-heldout8.jsonl, compare-heldout9.jsonl,
-compare-heldout10.jsonl, compare-heldout11.jsonl (comparison questions).
-heldout2.jsonl to heldout13.jsonl and compare-heldout2.jsonl to
-compare-heldout11.jsonl are further held-out sets written blind; they get
+heldout12.jsonl, heldout13.jsonl, heldout14.jsonl (single questions) and
+compare-tune.jsonl, compare-heldout.jsonl, compare-heldout2.jsonl,
+compare-heldout3.jsonl, compare-heldout4.jsonl, compare-heldout5.jsonl,
+compare-heldout6.jsonl, compare-heldout7.jsonl, compare-heldout8.jsonl,
+compare-heldout9.jsonl, compare-heldout10.jsonl, compare-heldout11.jsonl,
+compare-heldout12.jsonl (comparison questions).
+heldout2.jsonl to heldout14.jsonl and compare-heldout2.jsonl to
+compare-heldout12.jsonl are further held-out sets written blind; they get
 every per-question check but are not counted in the coverage and split totals
 of tune + heldout. heldout5.jsonl, heldout6.jsonl, heldout7.jsonl,
 heldout8.jsonl, heldout9.jsonl, heldout10.jsonl, heldout11.jsonl,
-heldout12.jsonl and heldout13.jsonl have their own minimums (BLIND_MIN).
+heldout12.jsonl, heldout13.jsonl and heldout14.jsonl have their own minimums
+(BLIND_MIN).
 
 Documents:
   --real-dev DIR  (or env QA_REAL_DEV): folder holding corpus/, sources.tsv,
@@ -62,7 +64,8 @@ BLIND_MIN = {"heldout5.jsonl": {"real": 1, "long": 4, "which_places": 6},
              "heldout10.jsonl": {"real": 1, "long": 4, "which_places": 6},
              "heldout11.jsonl": {"real": 1, "long": 4, "which_places": 6},
              "heldout12.jsonl": {"real": 1, "long": 4, "which_places": 6},
-             "heldout13.jsonl": {"real": 1, "long": 4, "which_places": 6}}
+             "heldout13.jsonl": {"real": 1, "long": 4, "which_places": 6},
+             "heldout14.jsonl": {"real": 1, "long": 4, "which_places": 11}}
 KINDS = {"fact", "number", "which", "who", "when", "section", "unanswerable"}
 CORPORA = ("shipped", "real", "long")
 SINGLE_KEYS = ("id", "lang", "q", "corpus", "file", "place", "evidence", "kind", "unanswerable")
@@ -209,7 +212,7 @@ def main():
     for name in ("tune.jsonl", "heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl",
                  "heldout4.jsonl", "heldout5.jsonl", "heldout6.jsonl", "heldout7.jsonl",
                  "heldout8.jsonl", "heldout9.jsonl", "heldout10.jsonl", "heldout11.jsonl",
-                 "heldout12.jsonl", "heldout13.jsonl"):
+                 "heldout12.jsonl", "heldout13.jsonl", "heldout14.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         single[name] = rows
         for n, d in enumerate(rows, 1):
@@ -320,7 +323,8 @@ def main():
     for name in ("compare-tune.jsonl", "compare-heldout.jsonl", "compare-heldout2.jsonl",
                  "compare-heldout3.jsonl", "compare-heldout4.jsonl", "compare-heldout5.jsonl",
                  "compare-heldout6.jsonl", "compare-heldout7.jsonl", "compare-heldout8.jsonl",
-                 "compare-heldout9.jsonl", "compare-heldout10.jsonl", "compare-heldout11.jsonl"):
+                 "compare-heldout9.jsonl", "compare-heldout10.jsonl", "compare-heldout11.jsonl",
+                 "compare-heldout12.jsonl"):
         rows = load_jsonl(os.path.join(a.qa, name))
         compare[name] = rows
         for n, d in enumerate(rows, 1):
