@@ -622,3 +622,73 @@ def test_a_tie_at_the_top_is_named_as_a_tie():
     assert _lead(mixed, "zh", True) == "甲市、乙市并列最少：12件[1][2]。"
     assert _lead([row("甲市", 12, "立案提案", 1), row("乙市", 9, "立案提案", 2)], "zh", False) == \
         "甲市最多：立案提案12件[1]。"
+
+
+def test_a_date_question_is_answered_only_by_the_part_of_the_date_it_asks_for(tmp_path):
+    """"哪一年" needs a year, "几月份" a month, "哪一天" a day: 4月19日 in a piece of no known year does not say which
+    year, 2025年 does not say which month, and 朱雀三号 is a rocket, not a day."""
+    docs: dict[str, tuple[str, dict[str, object]]] = {
+        "a.txt": ("甲市政协部署民主监督\n\n4月19日，甲市政协启动脱贫攻坚专项民主监督工作。\n", {"place": "南阳市"}),
+        "b.txt": ("乙县政协协商会\n\n2025年，乙县政协召开经济形势分析协商会，提出建议23条。\n\n"
+                  "乙县朱雀三号科创园投入使用。\n", {"place": "永嘉县", "year": 2025}),
+    }
+    idx = _index_of(tmp_path, docs)
+    assert answer("南阳市政协启动脱贫攻坚专项民主监督是哪一天？", index=idx).found
+    assert not answer("南阳市政协启动脱贫攻坚专项民主监督是哪一年的事？", index=idx).found
+    a = answer("永嘉县政协的经济形势分析协商会是哪一年开的？", index=idx)
+    assert a.found and "2025年" in a.citations[0].quote, a.text
+    for question in ("永嘉县政协的经济形势分析协商会是几月份开的？", "永嘉县朱雀三号科创园是哪一天投入使用的？"):
+        a = answer(question, index=idx)
+        assert not a.found and "时间" in a.text, a.text
+
+
+def test_a_session_the_reports_never_mention_is_not_answered(tmp_path):
+    """A report of the 十四届一次会议 does not answer about the 十四届三次会议, in either language."""
+    text = "丙市政协十四届一次会议提案审查情况的报告\n\n截至1月12日，市政协十四届一次会议共收到提案567件。\n"
+    idx = _index_of(tmp_path, {"c.txt": (text, {"place": "武汉市", "year": 2022})})
+    a = answer("武汉市政协十四届一次会议共收到多少件提案？", index=idx)
+    assert a.found and "567件" in a.citations[0].quote, a.text
+    a = answer("武汉市政协十四届三次会议共收到多少件提案？", index=idx)
+    assert not a.found and "十四届三次会议" in a.text, a.text
+    a = answer("How many proposals were filed at the third session of Wuhan's 14th CPPCC committee?", index=idx)
+    assert not a.found and "3rd session of the 14th committee" in a.text, a.text
+
+
+def test_an_english_count_noun_must_be_what_the_figure_counts(tmp_path):
+    """"How many members" is not answered by the 1300 residents served; "how many residents" is."""
+    text = ("海沧区政协进社区\n\n2025年，海沧区政协组织委员深入社区，服务社区居民1300人次。\n")
+    idx = _index_of(tmp_path, {"h.txt": (text, {"place": "海沧区", "year": 2025})})
+    a = answer("How many CPPCC members served residents in Haicang's communities?", index=idx)
+    assert not a.found and "not give this figure" in a.text, a.text
+    a = answer("How many residents did Haicang's CPPCC serve in the communities?", index=idx)
+    assert a.found and "1300人次" in a.citations[0].quote, a.text
+
+
+def test_who_gave_a_report_is_its_speaker_line(fixture_index):
+    for question in ("Who delivered the Yishui county CPPCC standing committee report?",
+                     "沂水县政协常委会工作报告是谁作的？"):
+        a = answer(question, index=fixture_index)
+        assert a.found and squeeze(a.citations[0].quote) == "县政协主席秦望舒", a.text
+
+
+def test_the_holder_of_a_post_is_not_the_holder_of_a_longer_one():
+    """执行主席 is not the 主席 asked about, as 副主席 is not; "执行主席是：" names the 执行主席."""
+    from cppcc_qa.evidence import names_post
+
+    assert names_post("本次大会的执行主席是：辛耀雄、敖登其其格", ("执行主席",))
+    assert not names_post("本次大会的执行主席是：辛耀雄", ("主席",))
+    assert not names_post("副主席金玲珊", ("主席",)) and names_post("副主席金玲珊", ("副主席",))
+    assert names_post("政协主席敖登其其格出席", ("主席",))  # a name jieba knows, after a post
+
+
+def test_tied_clauses_prefer_the_one_that_repeats_the_question_as_written(tmp_path):
+    """Both clauses name the committee and a work report; the question asks who gave the 工作报告, which one clause
+    repeats word for word (作工作报告), the other only inside 作提案工作报告. Traditional script, short place name."""
+    from cppcc_qa.places import base_name
+
+    assert base_name("吳起縣") == "吳起" and base_name("海滄區") == "海滄"
+    text = ("永和縣政協十屆一次會議開幕\n\n會上，永和縣政協副主席李明代表常委會作提案工作報告。"
+            "縣政協黨組副書記張華代表常委會作工作報告。\n")
+    idx = _index_of(tmp_path, {"y.txt": (text, {"place": "永和縣", "year": 2021})})
+    a = answer("永和县政协十届一次会议上，是谁代表常委会作的工作报告？", index=idx)
+    assert a.found and "張華" in a.citations[0].quote, a.text

@@ -432,3 +432,32 @@ def test_a_compound_the_dictionary_lacks_is_read_as_its_two_words():
 ])
 def test_a_place_with_no_report_is_told_from_a_word_that_holds_its_name(index, question, elsewhere):
     assert index.places.elsewhere(question) == elsewhere
+
+
+@pytest.mark.parametrize(("question", "measure", "counted"), [
+    ("天桥区的调查里，多大比例的居民支持建文化墙？", "%", (frozenset({"居民"}),)),  # 比例 asks, 居民 is counted
+    ("What share of the proposals was accepted?", "%", ()),
+    ("What average annual growth rate did the 2011 report set?", "%", ()),
+    ("How large a central government deficit did the 2005 report plan?", "元", ()),
+    ("How big was the two-year investment package?", "元", ()),
+    ("What budget did the district set aside for the stations?", "元", ()),
+    ("How much money did the members pledge to the village?", "元", ()),
+    ("How many CPPCC members took part in the drive?", "人", (frozenset({"委员", "会员", "成员", "党员"}),)),
+    ("How many people took part in the drive?", "人", ()),  # a general noun: counted under any name
+    ("How many proposals did the members submit?", "件", (frozenset({"提案"}),)),
+])
+def test_what_a_how_many_question_asks_for(index, question, measure, counted):
+    """The measure asked for (a percentage, a sum of money, people) and, in both languages, the nouns a figure must
+    count: an English count noun through the words reports count it with."""
+    q = analyse(question, index)
+    assert q.intent.how_many and q.measure == measure and q.counted == counted
+
+
+def test_a_region_named_in_english_is_a_place_not_a_topic(index):
+    """"Weifang" names the region the question looks in; the dictionary built from the reports must not make it
+    a topic word that only some of its districts hold. An acronym's plural is the acronym (CPPCCs: CPPCC)."""
+    from cppcc_qa.lexical import english_words
+
+    q = analyse("Which of the Weifang CPPCCs ran reading sessions for their members?", index)
+    assert q.within and not any(g & set(index.places.by_name) for g, _ in q.groups), q.groups
+    assert english_words("Which CPPCCs and SMEs?") == ["sme"]  # cppcc is a stop word; SMEs is sme

@@ -24,7 +24,7 @@ from .lexical import EN_STOPWORDS, american, english_words, jieba_module, stem
 from .places import is_pinyin_name, pinyin_syllables
 from .query import REPORT_YEAR, post_for_verb
 from .settings import TUNING
-from .textnorm import CJK
+from .textnorm import CJK, fold
 
 if TYPE_CHECKING:
     from .crosslingual import Lexicon
@@ -109,7 +109,8 @@ def check_terms(query: Query, index: Index, passages: Sequence[Passage] = ()) ->
         else _english_terms(post_for_verb(query.text), index, passages)  # "who chairs": the post, a known word
     if query.intent.credit or query.intent.published:  # "那篇稿子的责编是谁": the piece and its credits name no topic
         found = TermCheck(found.terms, tuple(w for w in found.missing if not PIECE.search(w)), found.entity)
-    scope = absent_report_year(query, index) or missing_year(query, index, passages)
+    scope = absent_report_year(query, index) or missing_year(query, index, passages) \
+        or missing_session(query, index, passages)
     if scope and not found.entity:
         return TermCheck(found.terms, found.missing, scope)
     return found
@@ -122,8 +123,6 @@ PIECE = re.compile(r"^[那这该此本][条篇则份]|稿|报道|文章|新闻|�
 def absent_report_year(query: Query, index: Index) -> str | None:
     """A report of a year the index holds none of ("2007年政府工作报告": no 政府工作报告 of 2007; "the 2007 report";
     "Beijing's 2025 report": none of Beijing's of 2025)."""
-    from .textnorm import fold
-
     for m in REPORT_YEAR.finditer(query.folded):
         year = int(next(g for g in m.groups() if g))
         kind = re.sub(r"^\d{4}\s*年(?:的|度)?", "", m.group(0)) if m.group(1) else ""
@@ -142,12 +141,66 @@ def _names_kind(kind: str, title: str) -> bool:
     return kind in title or any(kind[i:] in title for i in range(len(kind) - 5))
 
 
+def _evidence_articles(query: Query, passages: Sequence[Passage]) -> set[str]:
+    """The articles of the first three passages; when the question names places, of those places' passages."""
+    asked = {fold(p) for p in query.places}
+    own = [p for p in passages if fold(p.place) in asked]  # "Wuhan's 2023 session": Wuhan's reports, not others'
+    return {p.article_id for p in (own or passages)[:3]}
+
+
+# A session of a committee: 六届四次会议, 第十四届委员会第三次会议, "the third session of Wuhan's 14th CPPCC".
+_ZH_ORD = r"[一二三四五六七八九十零〇\d]{1,3}"
+_SESSION_ZH = re.compile(rf"第?({_ZH_ORD})届[^，。；：:,;\d]{{0,8}}?第?({_ZH_ORD})次")
+_EN_ORD = r"(\d{1,2}(?:st|nd|rd|th)|[a-z]+(?:st|nd|rd|th))"
+_SESSION_EN = re.compile(rf"\b{_EN_ORD} (?:plenary |annual |full )?session of (?:the )?(?:[\w'.-]+ ){{0,4}}?"
+                         rf"{_EN_ORD}\b", re.I)
+
+
+def sessions_named(text: str, zh: bool) -> list[tuple[int, int]]:
+    """The committee sessions a text names, as (term, session) numbers: 十四届三次 -> (14, 3)."""
+    from .facts import parse_number
+    from .lexical import ordinal_value
+
+    out = []
+    for m in (_SESSION_ZH if zh else _SESSION_EN).finditer(text):
+        term, session = (parse_number(m.group(1)), parse_number(m.group(2))) if zh \
+            else (ordinal_value(m.group(2)), ordinal_value(m.group(1)))
+        if term and session:
+            out.append((int(term), int(session)))
+    return out
+
+
+def missing_session(query: Query, index: Index, passages: Sequence[Passage]) -> str | None:
+    """A committee session the question names that the evidence's articles never mention ("六届四次会议" when the
+    report is of the 六届三次)."""
+    named = sessions_named(query.folded if query.lang == "zh" else query.text, query.lang == "zh")
+    if not named or not passages:
+        return None
+    held = {pair for a in _evidence_articles(query, passages)
+            for pair in sessions_named(index.folded(index.articles[a].source)[
+                index.articles[a].start : index.articles[a].end], True)}
+    missing = next((pair for pair in named if pair not in held), None)
+    if missing is None:
+        return None
+    term, session = missing
+    if query.lang == "zh":
+        from .lexical import zh_numeral
+
+        return f"{zh_numeral(term)}届{zh_numeral(session)}次会议"
+    return f"the {_en_ordinal(session)} session of the {_en_ordinal(term)} committee"
+
+
+def _en_ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def missing_year(query: Query, index: Index, passages: Sequence[Passage]) -> str | None:
     """A year the question asks about that the evidence's articles neither are of nor mention (2012 when the
-    report says 2011)."""
+    report says 2011); when the question names places, the articles of those places."""
     if not query.years or not passages:
         return None
-    articles = {p.article_id for p in passages[:3]}
+    articles = _evidence_articles(query, passages)
     for year in query.years:
         if any(index.articles[a].year == year or str(year) in index.folded(index.articles[a].source)[
                 index.articles[a].start : index.articles[a].end] for a in articles):
@@ -173,10 +226,14 @@ def division_named(word: str, index: Index) -> bool | None:
 
 
 def expected_type(question: str) -> str | None:
-    """"person" when the question asks who holds a post, "date" for when-questions, "locality" for "设在哪个街道",
+    """"person" when the question asks who holds a post; "year", "month" or "day" for a question asking that
+    part of a date ("是哪一年的事", "几月份", "哪一天"), "date" for other when-questions; "locality" for "设在哪个街道";
     else None."""
     if _WHO_HOLDS.search(question):
         return "person"
+    for kind, asked in _DATE_PART_ASKED:
+        if asked.search(question):
+            return kind
     if _WHEN.search(question):
         return "date"
     if _LOCALITY_ASKED.search(question):
@@ -184,6 +241,21 @@ def expected_type(question: str) -> str | None:
     return None
 
 
+# "是哪一年的事" asks for a year (2019年, 去年, 二〇一九年), "几月份" for a month, "哪一天" for a day: a date that
+# leaves out the part asked for (4月19日; 2025年) does not answer.
+_DATE_PART_ASKED = (
+    ("year", re.compile(r"哪一?年|\b(?:which|what) year\b", re.I)),
+    ("month", re.compile(r"几月|哪个月|哪一?月|\b(?:which|what) month\b", re.I)),
+    ("day", re.compile(r"哪一?天|哪一?日|(?<!第)几号|几月几[日号]|\b(?:which|what) (?:day|date)\b|\bon what day\b",
+                       re.I)),
+)
+_DATE_PART_SAID = {
+    "year": re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|[今去前当]年|[〇零一二三四五六七八九]{4}\s*年"),
+    "month": re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|\d{4}[-/.]\d{1,2}"),
+    # 号 only after a month: 朱雀三号 is a rocket, 1号文件 a document
+    "day": re.compile(r"\d{1,2}\s*日|\d{1,2}\s*月\s*\d{1,2}\s*号|"
+                      r"[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|今天|昨天|当天|当日"),
+}
 # "设在哪个街道", "which village": the answer names one place below the county, with its suffix (a list of them,
 # 哪些乡镇, often drops the suffixes: 瓦厂、唐央等乡镇).
 _LOCALITY_ASKED = re.compile(r"哪一?个(?:街道|乡镇|镇|乡|村|社区)|\b(?:which|what) (?:street|subdistrict|town|township|"
@@ -202,6 +274,8 @@ def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequen
     """
     if kind == "date":
         return bool(DATE.search(text))
+    if kind in _DATE_PART_SAID:  # 4月19日 does not say which year, 2025年 not which day
+        return bool(_DATE_PART_SAID[kind].search(text))
     if kind == "locality":
         return bool(_LOCALITY.search(text))
     import jieba.posseg as pseg

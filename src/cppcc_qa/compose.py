@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 from .abstain import PIECE, check_terms, expected_type, has_type
 from .evidence import (
@@ -18,6 +19,7 @@ from .evidence import (
     dateline_span,
     names_post,
     score_units,
+    speaker_span,
 )
 from .query import PUBLISHED, Query, analyse, check_k
 from .records import Answer, Citation, Passage
@@ -38,7 +40,8 @@ def multi_part(query: Query) -> bool:
 
 
 # Why a refusal refuses, by the kind of answer that was not found.
-_NOT_FOUND = {"person": "no_person", "date": "no_date", "locality": "no_locality", "figure": "no_figure"}
+_NOT_FOUND = {"person": "no_person", "date": "no_date", "year": "no_date", "month": "no_date", "day": "no_date",
+              "locality": "no_locality", "figure": "no_figure"}
 
 
 def _refusal(query: Query, passages: list[Passage], unknown: tuple[str, ...], kind: str | None) -> Answer:
@@ -99,7 +102,7 @@ def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
     own year, "who is the chairman" by a name written after that post. The clause must be of the place asked about,
     and a credit line answers no such question."""
     article = index.articles[u.passage.article_id]
-    if kind == "date" and article.year and ABOUT_REPORT.search(query.text):
+    if kind in ("date", "year") and article.year and ABOUT_REPORT.search(query.text):  # "哪一年的报告"
         return True
     if not _of_places_asked(query, article.place):
         return False  # a date or a name, but of another place than the one asked about
@@ -107,13 +110,17 @@ def _holds(kind: str, query: Query, u: Unit, index: Index) -> bool:
         return False  # a byline names who wrote the piece
     if kind == "person" and query.posts:  # the holder of the very post asked about
         return names_post(squeeze(index.folded(u.passage.source)[u.start : u.end]), query.posts)
-    return has_type(kind, index.text(u.passage.source)[u.start : u.end], article.reporters)
+    text = index.text(u.passage.source)[u.start : u.end]
+    if kind == "year" and article.year and has_type("date", text):
+        return True  # 4月19日 in a piece of a known year
+    return has_type(kind, text, article.reporters)
 
 
-def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Unit]:
+def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING, shown: int | None = None) -> list[Unit]:
     """The clauses to cite, best first: the best one, then only clauses that bear on the question as much.
 
-    A "which" question lists each place once, another place only with evidence as complete as the best one's.
+    A "which" question lists each place once, another place only with evidence as complete as the best one's; from a
+    passage after the first ``shown`` (searched deeper for "哪些县…"), only with all the terms the best one holds.
     Otherwise a further clause is cited only when the question asks two things and the clause holds a term of
     the question the chosen ones lack.
     """
@@ -133,7 +140,7 @@ def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING) -> list[Uni
                          and not (query.intent.several and query.lang == "zh" and _shares_key(best, u, tuning))):
             continue
         if grouped:
-            if u.passage.place in places:
+            if u.passage.place in places or (shown is not None and u.rank >= shown and u.lex < best.lex):
                 continue
         elif not (u.covered - seen) or (query.intent.how_many and u.figure < 0.5 * best.figure):
             continue  # says nothing the chosen clauses do not, or not the figure asked for
@@ -180,16 +187,27 @@ def _about_the_piece(query: Query) -> bool:
                    for g, _ in query.groups for t in g if t not in FRAME)
 
 
-def _dated(query: Query, passages: list[Passage], index: Index) -> Answer | None:
-    """When the piece was published: the date line of the best article of the place asked about."""
+def _own_line(query: Query, passages: list[Passage], index: Index,
+              span_of: Callable[[Index, str], tuple[int, int] | None]) -> Answer | None:
+    """A line of the best article of the place asked about, found by ``span_of``: its date line (when the piece
+    was published), its speaker line (who gave the report); None when that article has none."""
     for p in passages:
         if _of_places_asked(query, p.place):
-            span = dateline_span(index, p.article_id)
+            span = span_of(index, p.article_id)
             return _quoted(query, [citation_for(1, index, p, *span)], passages) if span else None
     return None
 
 
-def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING) -> Answer:
+# "Who delivered the 2026 report", "谁作的政府工作报告": the person who gave a report, not one it names.
+GIVES_REPORT = re.compile(r"\b(?:deliver|present|give|gave|read|made|make)\w*\b.{0,60}\breport\b|"
+                          r"\breport\b.{0,30}\b(?:delivered|presented|given|read out)\b|"
+                          r"(?<![工制合创协])[作做](?:了|的)?[^，。？?]{0,12}报告|报告人", re.I)  # not 工作报告
+
+
+def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING,
+               shown: int | None = None) -> Answer:
+    """The answer from ``passages``: cited clauses, or a refusal; ``shown``: how many of the passages the user is
+    shown (a which-question about several places is searched deeper for them)."""
     units = score_units(query, passages, index, tuning) if passages else []
     unknown = check_terms(query, index, passages).reason if passages else ()
     if query.elsewhere and units and not unknown:  # "天津2025年地区生产总值": only a clause about 天津 answers
@@ -207,9 +225,13 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
             and (not weak or query.places or _about_the_piece(query)):
         if query.intent.credit:
             return _credited(query, passages, index)
-        dated = _dated(query, passages, index)
+        dated = _own_line(query, passages, index, dateline_span)
         if dated is not None:
             return dated
+    if query.intent.who and not unknown and GIVES_REPORT.search(query.text):
+        spoken = _own_line(query, passages, index, speaker_span)
+        if spoken is not None:
+            return spoken
     kind = None if weak or unknown else expected_type(query.text)
     if kind:  # who holds a post, when, which street: the best of the first three clauses with a name, date or place
         holding = next((u for u in units[:3] if _holds(kind, query, u, index)), None)
@@ -217,7 +239,8 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
         units = [holding, *(u for u in units if u is not holding)] if holding else units
     if unknown or weak:
         return _refusal(query, passages, unknown, kind)
-    picked = (section_units(query, units, index) if query.intent.asks_section else []) or choose(query, units, tuning)
+    picked = (section_units(query, units, index) if query.intent.asks_section else []) \
+        or choose(query, units, tuning, shown)
     return _quoted(query, [citation_for(i, index, u.passage, u.start, u.end) for i, u in enumerate(picked, 1)],
                    passages)
 
@@ -257,8 +280,12 @@ def answer(question: str, k: int = 5, place: str | list[str] | None = None, *, y
         if table is not None:
             table.index_version = opened.version
             return table
-    passages = search(opened, query, k, places=places, years=years, tuning=config.tuning, reranker=config.reranker)
-    result = extractive(query, passages, opened, config.tuning)
+    # "哪些县市区…": the places that did it may be spread over more passages than are shown.
+    depth = max(k, config.tuning.which_depth) if query.intent.which and query.intent.several else k
+    passages = search(opened, query, depth, places=places, years=years, tuning=config.tuning,
+                      reranker=config.reranker)
+    result = extractive(query, passages, opened, config.tuning, shown=k)
+    result.passages = passages[:k]
     result.index_version = opened.version
     use_llm = config.llm is not None if llm is None else llm
     if use_llm and result.found and config.llm is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .abstain import DATE, SURNAMES, has_type, tagged_words
 from .facts import answers_measure, states_measure
 from .places import base_name
-from .query import Query
+from .query import POSTS, Query
 from .records import Article, Citation, Fact, Paragraph, Passage
 from .settings import TUNING, Tuning
 from .store import Index
@@ -23,12 +23,13 @@ from .textnorm import CJK, clause_spans, fold, repair, squeeze
 
 ABOUT_REPORT = re.compile(r"报告|\breports?\b", re.I)  # "when was the report given", "which year's report"
 _ANAPHOR = re.compile(r"^\W*(?:该|此|这|其|上述|以上|前述)")
-_ASKING = re.compile(r"^(?:几|哪|多少|什么|怎么|如何)")
+_ASKING = re.compile(r"^(?:几|哪|多少|多大|什么|怎么|如何)")
 # Words that frame a question rather than name what it is about (they never count towards a figure's relevance).
 FRAME = frozenset(["最多", "最少", "最高", "最低", "比较", "对比", "排名", "分别", "多少", "县市区", "各县",
                    "各区", "各市", "各地", "哪个", "政协", "开展", "组织", "次数", "数量", "情况", "变化", "增加",
                    "减少", "一下", "其他",
-                   "提出", "活动", "一共", "总共", "共有", "有没有", "场次", "件数", "人数", "人次", "篇数", "个数"])
+                   "提出", "活动", "一共", "总共", "共有", "有没有", "场次", "件数", "人数", "人次", "篇数", "个数",
+                   "比例", "比率", "比重", "占比", "百分比"])
 
 
 @dataclass(frozen=True)
@@ -172,26 +173,38 @@ def dateline_span(index: Index, article_id: str) -> tuple[int, int] | None:
     return None
 
 
+def speaker_span(index: Index, article_id: str) -> tuple[int, int] | None:
+    """The line of a report that names who gave it (北京市市长殷勇), if its layout found one."""
+    for para in index.articles[article_id].paragraphs:
+        if para.role == "speaker":
+            return para.start, para.end
+    return None
+
+
 def names_post(text: str, posts: tuple[str, ...]) -> bool:
     """Whether ``text`` (folded, squeezed) writes a person's name right after one of ``posts``: 县政协主席吴柏林,
-    （记者陈雪）, 副主席金玲珊、王翌炜, 政协主席辛耀雄. A deputy (副主席) does not hold the post asked about (主席).
+    （记者陈雪）, 副主席金玲珊、王翌炜, 政协主席辛耀雄, 执行主席是:辛耀雄. A deputy (副主席) or another post named
+    with it (执行主席) does not hold the post asked about (主席).
 
     A name is a common surname and one more character, or a word jieba tags as a name (rarer surnames)."""
-    def deputy(at: int, post: str) -> bool:
-        return not post.startswith("副") and at > 0 and text[at - 1] == "副"
+    def deputy(at: int, post: str) -> bool:  # 副主席 or 执行主席 where 主席 is asked
+        return any(text[:at].endswith(other[: -len(post)]) for other in POSTS if other != post and other.endswith(post))
 
     for post in posts:
         for m in re.finditer(re.escape(post), text):
-            after = text[m.end() : m.end() + 3].lstrip("：:（(")
+            after = re.sub(r"^[是为]?[：:（(]?", "", text[m.end() : m.end() + 5])  # 执行主席是:辛耀雄
             if len(after) >= 2 and after[0] in SURNAMES and CJK.fullmatch(after[1]) and not deputy(m.start(), post):
                 return True
     if not any(post in text for post in posts):
         return False
-    words = [(w, f) for w, f in tagged_words(text) if w not in "：:（("]
-    for (word, _), (name, flag) in itertools.pairwise(words):
+    at, words = 0, []
+    for w, f in tagged_words(text):  # jieba's words cover the text in order: their offsets add up
+        if w not in ("：", ":", "（", "(", "是", "为"):
+            words.append((w, f, at))
+        at += len(w)
+    for (word, _, start), (name, flag, _) in itertools.pairwise(words):
         held = next((p for p in posts if word.endswith(p)), None)
-        if held and flag.startswith("nr") and 2 <= len(name) <= 4 and not word.endswith("副" + held) \
-                and not (word == held and deputy(text.find(word + name), held)):
+        if held and flag.startswith("nr") and 2 <= len(name) <= 4 and not deputy(start + len(word) - len(held), held):
             return True
     return False
 
@@ -361,8 +374,9 @@ TIE = 0.005  # clauses this close to the best score are told apart by meaning
 
 
 def _break_ties(query: Query, units: list[Unit], index: Index) -> list[Unit]:
-    """When the best clauses score alike (a question word the dictionary cannot translate: "survey"), order them
-    by the similarity of their embedding to the question's; only those few clauses are embedded."""
+    """When the best clauses score alike, order them by the longest run of a Chinese question's words they repeat
+    as written (代表常委会作工作报告, not 代表常委会作提案工作报告), then by the similarity of their embedding to the
+    question's (a question word the dictionary cannot translate: "survey"); only those few clauses are embedded."""
     tied = [u for u in units[:4] if u.score >= units[0].score - TIE] if units else []
     if len(tied) < 2 or index.embedder is None:
         return units
@@ -370,5 +384,22 @@ def _break_ties(query: Query, units: list[Unit], index: Index) -> list[Unit]:
 
     texts = [squeeze(index.text(u.passage.source)[u.start : u.end])[:160] for u in tied]
     sims = index.embedder.embed_passages(texts) @ query_vector(index, query.text)[0]
-    order = sorted(range(len(tied)), key=lambda i: -float(sims[i]))
+    asked = _PARTICLES.sub("", squeeze(query.folded)) if query.lang == "zh" else ""  # 作的工作报告: 作工作报告
+    runs = [_longest_run(asked, _PARTICLES.sub("", squeeze(index.folded(u.passage.source)[u.start : u.end])))
+            for u in tied]
+    runs = [r if r >= _PHRASE else 0 for r in runs]  # a word or two in common (座公园) says little
+    order = sorted(range(len(tied)), key=lambda i: (-runs[i], -float(sims[i])))
     return [tied[i] for i in order] + units[len(tied) :]
+
+
+_PARTICLES = re.compile("[的了]")
+_PHRASE = 5  # characters: a run this long repeats a phrase of the question, not a word
+
+
+def _longest_run(a: str, b: str) -> int:
+    """The length of the longest text ``a`` and ``b`` share (0 when ``a`` is empty)."""
+    if not a or not b:
+        return 0
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b)).size

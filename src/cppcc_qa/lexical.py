@@ -13,6 +13,7 @@ from .textnorm import CJK
 
 _WORDISH = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|\d+(?:\.\d+)?")
+_ACRONYMS = re.compile(r"^([A-Z]{2,})s$")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 ZH_STOPWORDS = frozenset(ANALYSIS.zh_stopwords)
@@ -98,10 +99,10 @@ def american(word: str) -> str:
 
 
 def english_words(text: str) -> list[str]:
-    """Lower-cased English content words of ``text`` (stop words dropped, possessive 's removed, hyphenated
-    words split: public-opinion -> public, opinion)."""
+    """Lower-cased English content words of ``text`` (stop words dropped, possessive 's removed, an acronym's
+    plural made singular: CPPCCs -> cppcc, hyphenated words split: public-opinion -> public, opinion)."""
     words = [part for w in _LATIN_WORD.findall(text) if not w.isdigit()
-             for part in w.lower().removesuffix("'s").split("-")]
+             for part in _ACRONYMS.sub(r"\1", w).lower().removesuffix("'s").split("-")]
     words = [w.strip("'") for w in words]
     return [w for w in words if w and w not in EN_STOPWORDS and len(w) > 1]
 
@@ -111,6 +112,12 @@ _ORDINALS = {w: n for n, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
      "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
      "twentieth"], 1)}
+
+
+def ordinal_value(word: str) -> int | None:
+    """An English ordinal's number: "third" -> 3, "14th" -> 14; None for any other word."""
+    m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", word.lower())
+    return int(m.group(1)) if m else _ORDINALS.get(word.lower())
 
 
 def zh_numeral(n: int) -> str:
@@ -123,8 +130,8 @@ def zh_numeral(n: int) -> str:
 def ordinal_tokens(text: str) -> list[str]:
     """Chinese ordinals for the English ones of ``text`` ("eighth", "14th" -> 第八, 第十四), as BM25 tokens."""
     out = []
-    for m in re.finditer(r"\b(\d{1,2})(?:st|nd|rd|th)\b|\b([a-z]+)\b", text.lower()):
-        n = int(m.group(1)) if m.group(1) else _ORDINALS.get(m.group(2) or "")
+    for m in re.finditer(r"\b\d{1,2}(?:st|nd|rd|th)\b|\b[a-z]+\b", text.lower()):
+        n = ordinal_value(m.group(0))
         if n and 1 <= n <= 99:
             out.append(f"第{zh_numeral(n)}")
     return out

@@ -173,14 +173,18 @@ _PEOPLES = re.compile(rf"^(.{{2,}}?)(?:各族|(?:{'|'.join(sorted(_PEOPLE_NAMES,
 
 def base_name(name: str) -> str:
     """``青州市`` -> ``青州`` (the name without its administrative suffix, when two characters are left);
-    an autonomous division also without its peoples: ``木里藏族自治县`` -> ``木里``."""
+    an autonomous division also without its peoples: ``木里藏族自治县`` -> ``木里``. A name in traditional
+    characters keeps them: ``吳起縣`` -> ``吳起``."""
+    simple = fold(name)
+    if len(simple) != len(name):
+        simple = name
     for suf in SUFFIXES:
-        if name.endswith(suf) and len(name) - len(suf) >= 2:
-            base = name[: -len(suf)]
+        if simple.endswith(suf) and len(simple) - len(suf) >= 2:
+            base = simple[: -len(suf)]
             m = _PEOPLES.match(base) if suf.startswith("自治") else None
             if not m and suf.startswith("自治") and base.endswith("族") and base[:-1] in _PEOPLE_NAMES:
-                return base[:-1]  # 东乡族自治县: the county is named after its people (东乡)
-            return m.group(1) if m else base
+                return name[: len(base) - 1]  # 东乡族自治县: the county is named after its people (东乡)
+            return name[: m.end(1)] if m else name[: len(base)]
     return name
 
 

@@ -49,9 +49,9 @@ _WHICH = re.compile(r"哪些|哪几|哪个|哪家|哪里|哪座|哪份|哪一|�
                     r"\bwhat (?:district|city|county|place|province|"
                     r"report)s?\b|\bwhere\b", re.I)
 _HOW_MANY_ZH = r"多少|(?<![哪第说举列])几(?!乎|月|号|日|点|时|年|天)"  # 几个, not 几乎, 几月, 第几
-_HOW_MANY = re.compile(rf"{_HOW_MANY_ZH}|\bhow (?:many|much)\b|\bnumber of\b|"
+_HOW_MANY = re.compile(rf"{_HOW_MANY_ZH}|\bhow (?:many|much|big|large)\b|\bnumber of\b|\bwhat (?:budget|sum)\b|"
                        r"\bwhat (?:(?:is|was|were|are) the )?(?:share|percentage|rate|proportion|target|total|amount|"
-                       r"value|size|figure|growth)\b|\bwhat (?:(?!the\b)[\w-]+ ){1,2}(?:rate|percentage|proportion)\b|"
+                       r"value|size|figure|growth)\b|\bwhat (?:(?!the\b)[\w-]+ ){1,3}(?:rate|percentage|proportion)\b|"
                        r"比例|比率|率是|增长目标|目标是", re.I)
 _POST = r"(?:主席|副主席|书记|主任|记者|市长|县长|区长|旗长|省长|总理|部长|局长|秘书长|委员|领导|负责人|作者)"
 # Posts a who-question may name (folded): its answer is the name written right after one ("县政协主席吴柏林").
@@ -59,8 +59,8 @@ POSTS = ("执行主席", "副主席", "主席", "秘书长", "副书记", "书�
          "镇长", "省长", "总理", "副主任", "主任", "部长", "局长", "会长", "院长", "校长", "记者", "通讯员", "编辑",
          "主持人", "负责人", "主委")
 _POST_ALT = "|".join(sorted(POSTS, key=len, reverse=True))
-_POST_ASKED_ZH = re.compile(rf"({_POST_ALT})的?(?:是谁|叫什么|姓名|名字|是哪[一几]?位|有哪[一几]?位|有哪些|都?有谁|"
-                            r"都是谁)|"
+_POST_ASKED_ZH = re.compile(rf"({_POST_ALT})的?(?:是谁|叫什么|姓名|名字|是哪[一几]?位|都?有哪[一几]?位|都?有哪些|"
+                            r"都?有谁|都是谁)|"
                             rf"(?:哪[一几]?位|谁是)[^，,。？?；;]{{0,8}}?({_POST_ALT})")
 _POST_ASKED_EN = re.compile(r"\b(?:who (?:is|was|are|were)|name of|which|what) (?:the |its |their |a )?"
                             r"(?:[\w']+[ -]){0,4}?(reporter|journalist|correspondent|photographer|"
@@ -364,7 +364,7 @@ def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: In
 
         toks += [(fold(base_name(p)), 1.0) for p in places]
         toks += [(fold(p), 1.0) for p in places]
-        toks += index.lexicon.expand(text, skip=index.places.pinyin_words())
+        toks += index.lexicon.expand(text, skip=_place_words(index))
         toks += [(t, 1.0) for t in ordinal_tokens(text)]
     merged: dict[str, float] = {}
     for t, w in toks:
@@ -388,6 +388,8 @@ _ASK_EN = re.compile(r"\b(?:how (?:many|much)|which|what|who|whom|whose|when|whe
 EN_FRAME = frozenset(["most", "least", "highest", "lowest", "largest", "smallest", "compare", "comparison", "rank",
                       "ranking", "others", "other", "each", "respectively", "both", "total", "number", "figure",
                       "figures", "give", "gave", "given", "many", "much", "more", "fewer", "less"])
+# The words that ask for a size or a share, not what it is of: "how large a deficit", "what share of the proposals".
+_SIZE_ASKED = re.compile(r"(?<=\bhow )(?:big|large)\b|\b(?:share|percentage|proportion)(?= of\b)", re.I)
 FOCUS = 2.0  # weight of the terms in the part of the question that asks (the rest restates what is known)
 
 
@@ -417,6 +419,12 @@ def latin_senses(token: str, index: Index) -> list[str]:
     return index.lexicon.senses(word)[:6]
 
 
+def _place_words(index: Index) -> set[str]:
+    """English words that name a place of the index or a region holding some (Kuiwen, Weifang): a place, never a
+    topic to translate (the dictionary built from the reports maps weifang to six of its districts)."""
+    return index.places.pinyin_words() | {w for w in index.places.region_words() if w.isascii()}
+
+
 def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index: Index,
                 named: list[tuple[str, str]] = ()) -> list[tuple[frozenset[str], float]]:  # type: ignore[assignment]
     """The question's terms, each a set of interchangeable corpus tokens with an IDF weight, doubled for the
@@ -442,8 +450,9 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
         weighted = [(frozenset({fold(p), fold(base_name(p))}), 1.0) for p in places]
         weighted += [(frozenset([term]), FOCUS) for _, term in named]  # "knowledge station" -> 知情明政工作站
         named_words = {w for phrase, _ in named for w in phrase.split()}
-        pinyin = index.places.pinyin_words()
-        words = [w for w in english_words(text) if w not in pinyin and w not in EN_FRAME and w not in named_words]
+        pinyin = _place_words(index)
+        words = [w for w in english_words(_SIZE_ASKED.sub(" ", text))
+                 if w not in pinyin and w not in EN_FRAME and w not in named_words]
         for term, entries in index.lexicon.entries(words):
             alts = {zh_word for zh_word, _ in entries[:6]}
             weighted.append((frozenset(alts or {term}), 1.0))
@@ -515,7 +524,7 @@ def analyse(question: str, index: Index, history: list[object] | None = None) ->
         english=() if zh else tuple(english_words(text)), terms=tuple(named),
         posts=posts_asked(text, folded, zh, index) if intent.who else (),
         measure=_measure(text, folded, zh) if intent.how_many else "",
-        counted=_counted_zh(folded, index) if zh and intent.how_many else (),
+        counted=(_counted_zh(folded, index) if zh else _counted_en(text)) if intent.how_many else (),
         within=within,
         elsewhere=() if places or within else index.places.elsewhere(text),
     )
@@ -542,22 +551,46 @@ _EN_MEASURES = {
     "辆": "vehicles cars buses",
 }  # events ("sessions", "activities") and writings ("reports") are left out: reports count them in many ways
 _EN_MEASURE = {word: zh for zh, words in _EN_MEASURES.items() for word in words.split()}
-_HOW_MANY_EN = re.compile(r"\bhow (many|much)\b((?:\s+[\w'-]+){1,4})", re.I)
-_MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|budget|fund\w*|yuan)\b", re.I)
+# The nouns a report counts English count nouns with: "how many members" is not answered by 1300人次 of 群众 served.
+# Hand-written like _EN_MEASURES (dictionary translations are too loose to require); general nouns (people,
+# participants) are left out, since a report may count them under any name.
+_EN_COUNTED = {
+    "members": "委员 会员 成员 党员", "residents": "居民 群众 市民 村民", "villagers": "村民 群众",
+    "visitors": "游客 观众 访客 参观", "students": "学生 学员", "volunteers": "志愿者 志愿服务",
+    "experts": "专家", "deputies": "代表", "delegates": "代表", "representatives": "代表",
+    "entrepreneurs": "企业家", "farmers": "农民", "companies": "企业 公司", "enterprises": "企业",
+    "firms": "企业 公司", "businesses": "企业 公司 商户", "proposals": "提案", "motions": "提案 议案",
+}
+_HOW_MANY_EN = re.compile(r"\bhow (many|much|big|large)\b((?:\s+[\w'-]+){1,4})", re.I)
+_MONEY_EN = re.compile(r"\b(?:cost|invest\w*|spen[dt]|spending|budget|fund\w*|yuan|money|deficit)\b", re.I)
 _MONEY_WHAT_EN = re.compile(r"\bwhat (?:is|was|were|are) the (?:total |overall )?(?:value|investment|budget|cost|"
-                            r"funding|sum)\b", re.I)
+                            r"funding|sum)\b|\bwhat (?:budget|sum)\b", re.I)
 # The rate asked for, not one the question mentions ("what is the number of proposals on the literacy rate").
-_RATE_EN = re.compile(r"^\W*what (?:(?:is|was|were|are) the )?(?:(?!the\b)[\w-]+ ){0,2}"
-                      r"(?:rate|percentage|proportion)\b", re.I)
+_RATE_EN = re.compile(r"^\W*what (?:(?:is|was|were|are) the )?(?:(?!the\b)[\w-]+ ){0,3}"
+                      r"(?:rate|percentage|proportion|share)\b", re.I)
 
 
-_COUNT_ASKED_ZH = re.compile(rf"(?:{_HOW_MANY_ZH})"
+# A percentage asked for: 多大比例, 占比多少, 百分之几, 满意率是多少 (not 多少个百分点: that is a measure word).
+_RATE_ZH = re.compile(r"比例|比率|比重|占比|百分之|百分比|率(?:是|为|有|达到?)?(?:多少|几)")
+_COUNT_ASKED_ZH = re.compile(rf"(?:{_HOW_MANY_ZH}|多大(?:比例|比重|占比)?)"
                              r"(?:人次|场次|万元|亿元|[个名人位件场次篇份期条家处座所项户元种类批笔])?")
 _CLAUSE_END = re.compile(r"[，。？?！!,；;：:]")
 _NOUN_TAGS = ("n", "vn", "b")  # nouns, verbal nouns, attributes (女委员: 女)
 _NOT_COUNTED = frozenset(["多少", "数量", "数目", "总数", "人数", "件数", "次数", "个数", "结果", "目标", "情况",
                           "规模", "水平", "时期", "期间", "时候", "当年", "今年", "去年", "全年", "一共", "总共",
-                          "累计", *_MONEY_WORDS])
+                          "累计", "比例", "比率", "比重", "占比", "百分比", *_MONEY_WORDS])
+
+
+def _counted_en(text: str) -> tuple[frozenset[str], ...]:
+    """What an English how-many question counts, in the words a report counts it with ("how many CPPCC members":
+    委员, 会员, 成员 or 党员), when its count noun is one of ``_EN_COUNTED``."""
+    m = _HOW_MANY_EN.search(text)
+    if not m or m.group(1).lower() != "many":
+        return ()
+    for word in (w.lower() for w in m.group(2).split()):
+        if word in _EN_MEASURE:
+            return (frozenset(_EN_COUNTED[word].split()),) if word in _EN_COUNTED else ()
+    return ()
 
 
 def _counted_zh(folded: str, index: Index) -> tuple[frozenset[str], ...]:
@@ -627,11 +660,13 @@ def _measure(text: str, folded: str, zh: bool) -> str:
             return unit
     if zh:
         m = _MEASURE_ASKED.search(folded)
-        return ("元" if m.group(1) in (*_MONEY_WORDS, "投资") else m.group(1)) if m else ""
+        if not m:  # 多大比例的居民…, 满意率是多少: a percentage
+            return "%" if _RATE_ZH.search(folded) else ""
+        return "元" if m.group(1) in (*_MONEY_WORDS, "投资") else m.group(1)
     m = _HOW_MANY_EN.search(text)
     if not m:  # "what is the total investment …" asks for a sum of money, "what growth rate …" for a percentage
         return "元" if _MONEY_WHAT_EN.search(text) else "%" if _RATE_EN.search(text) else ""
-    if m.group(1).lower() == "much":
+    if m.group(1).lower() != "many":  # how much / how big / how large: money, if the question is about money
         return "元" if _MONEY_EN.search(text) else ""
     words = [w.lower() for w in m.group(2).split()]
     for i, w in enumerate(words):

@@ -119,6 +119,7 @@ class Tuning:
     keep_lex_several: float = 0.5  # "哪些县…": or this share, with all but one of the best one's terms
     max_citations: int = 2
     max_citations_which: int = 6
+    which_depth: int = 15  # passages a which-question about several places gathers its places from
 
 
 TUNING = Tuning()
