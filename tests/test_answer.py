@@ -628,13 +628,16 @@ def test_a_date_question_is_answered_only_by_the_part_of_the_date_it_asks_for(tm
     """"哪一年" needs a year, "几月份" a month, "哪一天" a day: 4月19日 in a piece of no known year does not say which
     year, 2025年 does not say which month, and 朱雀三号 is a rocket, not a day."""
     docs: dict[str, tuple[str, dict[str, object]]] = {
-        "a.txt": ("甲市政协部署民主监督\n\n4月19日，甲市政协启动脱贫攻坚专项民主监督工作。\n", {"place": "南阳市"}),
+        "a.txt": ("甲市政协部署民主监督\n\n4月19日，甲市政协启动脱贫攻坚专项民主监督工作，共收到意见2036条。\n",
+                  {"place": "南阳市"}),
         "b.txt": ("乙县政协协商会\n\n2025年，乙县政协召开经济形势分析协商会，提出建议23条。\n\n"
                   "乙县朱雀三号科创园投入使用。\n", {"place": "永嘉县", "year": 2025}),
     }
     idx = _index_of(tmp_path, docs)
-    assert answer("南阳市政协启动脱贫攻坚专项民主监督是哪一天？", index=idx).found
-    assert not answer("南阳市政协启动脱贫攻坚专项民主监督是哪一年的事？", index=idx).found
+    a = answer("南阳市政协启动脱贫攻坚专项民主监督是哪一天？", index=idx)
+    assert a.found and "4月19日" in a.citations[0].quote, a.text
+    a = answer("南阳市政协启动脱贫攻坚专项民主监督是哪一年的事？", index=idx)  # 2036条 is a count, not a year
+    assert not a.found and "时间" in a.text, a.text
     a = answer("永嘉县政协的经济形势分析协商会是哪一年开的？", index=idx)
     assert a.found and "2025年" in a.citations[0].quote, a.text
     for question in ("永嘉县政协的经济形势分析协商会是几月份开的？", "永嘉县朱雀三号科创园是哪一天投入使用的？"):
@@ -643,9 +646,12 @@ def test_a_date_question_is_answered_only_by_the_part_of_the_date_it_asks_for(tm
 
 
 def test_a_session_the_reports_never_mention_is_not_answered(tmp_path):
-    """A report of the 十四届一次会议 does not answer about the 十四届三次会议, in either language."""
+    """A report of the 十四届一次会议 does not answer about the 十四届三次会议, in either language, even when another
+    place's report names that session."""
     text = "丙市政协十四届一次会议提案审查情况的报告\n\n截至1月12日，市政协十四届一次会议共收到提案567件。\n"
-    idx = _index_of(tmp_path, {"c.txt": (text, {"place": "武汉市", "year": 2022})})
+    other = "丁县政协十四届三次会议开幕\n\n县政协十四届三次会议共收到提案88件。\n"
+    idx = _index_of(tmp_path, {"c.txt": (text, {"place": "武汉市", "year": 2022}),
+                               "d.txt": (other, {"place": "永嘉县", "year": 2022})})
     a = answer("武汉市政协十四届一次会议共收到多少件提案？", index=idx)
     assert a.found and "567件" in a.citations[0].quote, a.text
     a = answer("武汉市政协十四届三次会议共收到多少件提案？", index=idx)
@@ -664,6 +670,21 @@ def test_an_english_count_noun_must_be_what_the_figure_counts(tmp_path):
     assert a.found and "1300人次" in a.citations[0].quote, a.text
 
 
+@pytest.mark.parametrize(("question", "gave"), [
+    ("Who delivered Shanghai's 2026 government work report?", True),
+    ("沂水县政协常委会工作报告是谁作的？", True),
+    ("是谁代表常委会作的工作报告？", True),
+    ("Who made the proposal that the report mentions?", False),
+    ("Who organised the reading sessions described in Weifang's report?", False),
+    ("北京市2026年政府工作报告里提到的常务副市长是谁？", False),  # 作 of 工作 is no verb
+    ("谁作出的重要批示被写入了工作报告？", False),
+])
+def test_a_question_asks_who_gave_a_report(question, gave):
+    from cppcc_qa.compose import GIVES_REPORT
+
+    assert bool(GIVES_REPORT.search(question)) is gave
+
+
 def test_who_gave_a_report_is_its_speaker_line(fixture_index):
     for question in ("Who delivered the Yishui county CPPCC standing committee report?",
                      "沂水县政协常委会工作报告是谁作的？"):
@@ -679,6 +700,18 @@ def test_the_holder_of_a_post_is_not_the_holder_of_a_longer_one():
     assert not names_post("本次大会的执行主席是：辛耀雄", ("主席",))
     assert not names_post("副主席金玲珊", ("主席",)) and names_post("副主席金玲珊", ("副主席",))
     assert names_post("政协主席敖登其其格出席", ("主席",))  # a name jieba knows, after a post
+    assert not names_post("县委书记为高质量发展把脉定向", ("书记",))  # 为 starts no name
+
+
+def test_a_which_question_shows_the_passage_of_every_place_it_cites(kw):
+    """A which-question about several places gathers them from more passages than are shown; a place cited from a
+    deeper passage brings that passage into the ones shown, so every citation can be opened in its passage."""
+    for question, k in (("哪些县市区设立了知情明政工作站？", 5), ("哪些县市区的政协开展了委员进社区活动？", 1),
+                        ("Which Weifang counties ran reading activities for members?", 2)):
+        a = answer(question, k=k, **kw)
+        assert a.found and len(a.passages) >= k, a.text
+        for c in a.citations:
+            assert any(p.source == c.source and p.start <= c.start < p.end for p in a.passages), (question, c.quote)
 
 
 def test_tied_clauses_prefer_the_one_that_repeats_the_question_as_written(tmp_path):

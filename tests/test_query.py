@@ -444,6 +444,7 @@ def test_a_place_with_no_report_is_told_from_a_word_that_holds_its_name(index, q
     ("How much money did the members pledge to the village?", "元", ()),
     ("How many CPPCC members took part in the drive?", "人", (frozenset({"委员", "会员", "成员", "党员"}),)),
     ("How many people took part in the drive?", "人", ()),  # a general noun: counted under any name
+    ("How many members of the public took part in the drive?", "人", ()),  # not 委员
     ("How many proposals did the members submit?", "件", (frozenset({"提案"}),)),
 ])
 def test_what_a_how_many_question_asks_for(index, question, measure, counted):
@@ -451,6 +452,10 @@ def test_what_a_how_many_question_asks_for(index, question, measure, counted):
     count: an English count noun through the words reports count it with."""
     q = analyse(question, index)
     assert q.intent.how_many and q.measure == measure and q.counted == counted
+
+
+def test_a_rate_the_question_only_mentions_is_not_asked_for(index):
+    assert analyse("按1:1比例配套的资金是多少？", index).measure != "%"
 
 
 def test_a_region_named_in_english_is_a_place_not_a_topic(index):

@@ -9,7 +9,9 @@ Two checks, made before an answer is given (``compose.py`` calls ``check_terms``
   (寿光市, GDP, Qingdao) is enough to abstain; otherwise at least half of the topic words must be missing,
   because a paraphrase can miss the dictionary now and then.
 - **Answer type.** A question asking who holds a post ("Who is the chairman …?", "政协主席是谁？") needs a
-  person's name in the evidence, "when / which year" a date.
+  person's name in the evidence, "when" a date, "which year / 几月份 / 哪一天" the year, month or day.
+- **Scope.** A year or a committee session the question names must be one the evidence's articles are of or
+  mention (``missing_year``, ``missing_session``).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .lexical import EN_STOPWORDS, american, english_words, jieba_module, stem
+from .lexical import EN_STOPWORDS, ORDINALS, american, english_words, jieba_module, stem
 from .places import is_pinyin_name, pinyin_syllables
 from .query import REPORT_YEAR, post_for_verb
 from .settings import TUNING
@@ -29,7 +31,7 @@ from .textnorm import CJK, fold
 if TYPE_CHECKING:
     from .crosslingual import Lexicon
     from .query import Query
-    from .records import Passage
+    from .records import Article, Passage
     from .store import Index
 
 _CJK = CJK
@@ -61,8 +63,8 @@ _NUMBER_WORDS = frozenset([
 _PLACE_SUFFIX = ("市", "区", "县", "省", "旗")
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9]+")
 _ACRONYM = re.compile(r"[A-Z][A-Z0-9]+s?")
-_WHEN = re.compile(r"^\W*when\b|\b(?:which|what) (?:year|day)\b|\bwhat date\b|\bon what day\b|"
-                   r"什么时候|何时|哪一?年|几月|哪一?天|几点|(?<!第)几号|哪一?日", re.I)
+# A when-question that asks for no one part of a date (those are _DATE_PART_ASKED): any date or time answers it.
+_WHEN = re.compile(r"^\W*when\b|什么时候|何时|几点", re.I)
 # "Who is the chairman …?", "高密市政协主席是谁？": the question names a post and asks who holds it, so the
 # answer is a person's name. Other who-questions ("副店长由谁担任？") may be answered by a role or a group.
 _ROLE_EN = r"(?:chair(?:man|woman|person)?|secretary|mayor|director|head|leader|president|governor|chief|minister)"
@@ -148,10 +150,12 @@ def _evidence_articles(query: Query, passages: Sequence[Passage]) -> set[str]:
     return {p.article_id for p in (own or passages)[:3]}
 
 
-# A session of a committee: 六届四次会议, 第十四届委员会第三次会议, "the third session of Wuhan's 14th CPPCC".
+# A session of a committee: 六届四次会议, 第十四届委员会第三次会议, 五次会以来, "the third session of Wuhan's 14th
+# CPPCC" (a meeting must follow: 第五届读书节三次走进社区 is none).
 _ZH_ORD = r"[一二三四五六七八九十零〇\d]{1,3}"
-_SESSION_ZH = re.compile(rf"第?({_ZH_ORD})届[^，。；：:,;\d]{{0,8}}?第?({_ZH_ORD})次")
-_EN_ORD = r"(\d{1,2}(?:st|nd|rd|th)|[a-z]+(?:st|nd|rd|th))"
+_SESSION_ZH = re.compile(rf"第?({_ZH_ORD})届[^，。；：:,;\d]{{0,8}}?第?({_ZH_ORD})次"
+                         r"(?:全体|全委|常委)?(?:会议|全会|会)")
+_EN_ORD = rf"(\d{{1,2}}(?:st|nd|rd|th)|{'|'.join(sorted(ORDINALS, key=len, reverse=True))})"
 _SESSION_EN = re.compile(rf"\b{_EN_ORD} (?:plenary |annual |full )?session of (?:the )?(?:[\w'.-]+ ){{0,4}}?"
                          rf"{_EN_ORD}\b", re.I)
 
@@ -171,14 +175,15 @@ def sessions_named(text: str, zh: bool) -> list[tuple[int, int]]:
 
 
 def missing_session(query: Query, index: Index, passages: Sequence[Passage]) -> str | None:
-    """A committee session the question names that the evidence's articles never mention ("六届四次会议" when the
-    report is of the 六届三次)."""
+    """A committee session the question names that the evidence's articles never mention, in their text, title or
+    metadata ("六届四次会议" when the report is of the 六届三次)."""
     named = sessions_named(query.folded if query.lang == "zh" else query.text, query.lang == "zh")
     if not named or not passages:
         return None
-    held = {pair for a in _evidence_articles(query, passages)
-            for pair in sessions_named(index.folded(index.articles[a].source)[
-                index.articles[a].start : index.articles[a].end], True)}
+    articles = [index.articles[a] for a in _evidence_articles(query, passages)]
+    held = {pair for a in articles
+            for text in (_article_text(index, a), fold(a.title), fold(a.meta.session or ""))
+            for pair in sessions_named(text, True)}
     missing = next((pair for pair in named if pair not in held), None)
     if missing is None:
         return None
@@ -190,7 +195,13 @@ def missing_session(query: Query, index: Index, passages: Sequence[Passage]) -> 
     return f"the {_en_ordinal(session)} session of the {_en_ordinal(term)} committee"
 
 
+def _article_text(index: Index, article: Article) -> str:
+    """The folded text of an article."""
+    return index.folded(article.source)[article.start : article.end]
+
+
 def _en_ordinal(n: int) -> str:
+    """14 -> "14th", 3 -> "3rd"."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
@@ -200,10 +211,9 @@ def missing_year(query: Query, index: Index, passages: Sequence[Passage]) -> str
     report says 2011); when the question names places, the articles of those places."""
     if not query.years or not passages:
         return None
-    articles = _evidence_articles(query, passages)
+    articles = [index.articles[a] for a in _evidence_articles(query, passages)]
     for year in query.years:
-        if any(index.articles[a].year == year or str(year) in index.folded(index.articles[a].source)[
-                index.articles[a].start : index.articles[a].end] for a in articles):
+        if any(a.year == year or str(year) in _article_text(index, a) for a in articles):
             continue
         return f"{year}年" if query.lang == "zh" else str(year)
     return None
@@ -243,15 +253,18 @@ def expected_type(question: str) -> str | None:
 
 # "是哪一年的事" asks for a year (2019年, 去年, 二〇一九年), "几月份" for a month, "哪一天" for a day: a date that
 # leaves out the part asked for (4月19日; 2025年) does not answer.
-_DATE_PART_ASKED = (
-    ("year", re.compile(r"哪一?年|\b(?:which|what) year\b", re.I)),
-    ("month", re.compile(r"几月|哪个月|哪一?月|\b(?:which|what) month\b", re.I)),
+_DATE_PART_ASKED = (  # the finest part first: 几月几日 asks for a day, 哪年哪月 for a month
     ("day", re.compile(r"哪一?天|哪一?日|(?<!第)几号|几月几[日号]|\b(?:which|what) (?:day|date)\b|\bon what day\b",
                        re.I)),
+    ("month", re.compile(r"几月|哪个月|哪一?月|\b(?:which|what) month\b", re.I)),
+    ("year", re.compile(r"哪一?年|\b(?:which|what) year\b", re.I)),
 )
 _DATE_PART_SAID = {
-    "year": re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|[今去前当]年|[〇零一二三四五六七八九]{4}\s*年"),
-    "month": re.compile(r"\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|\d{4}[-/.]\d{1,2}"),
+    # a year written as one (2019年, 2019-04-19), not a count (2036件) or a sum (2023.5亿元)
+    "year": re.compile(r"(?<!\d)(?:19|20)\d\d(?:\s*年|[-/.]\d{1,2}[-/.]\d{1,2})|[今去前当]年|"
+                       r"[〇零一二三四五六七八九]{4}\s*年"),
+    "month": re.compile(r"(?<![\d.])\d{1,2}\s*月|[一二三四五六七八九十]{1,2}月|"
+                        r"(?<!\d)(?:19|20)\d\d[-/.]\d{1,2}(?!\d*\s*[亿万元%])"),
     # 号 only after a month: 朱雀三号 is a rocket, 1号文件 a document
     "day": re.compile(r"\d{1,2}\s*日|\d{1,2}\s*月\s*\d{1,2}\s*号|"
                       r"[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}[日号]|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|今天|昨天|当天|当日"),
@@ -266,8 +279,9 @@ _LOCALITY = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:街道|乡镇|(?<![城农])镇|
 
 
 def has_type(kind: str, text: str, reporters: Sequence[str] = (), places: Sequence[str] = ()) -> bool:
-    """Whether ``text`` holds an answer of ``kind``: a date, or a person's name other than the article's
-    ``reporters`` (a byline names who wrote the piece, not who it is about).
+    """Whether ``text`` holds an answer of ``kind``: a date (or its year, month or day), a place below the county,
+    or a person's name other than the article's ``reporters`` (a byline names who wrote the piece, not who it is
+    about).
 
     A name is a jieba ``nr`` word of 2-3 characters starting with a common surname: jieba alone also tags
     words such as 智慧 as names.

@@ -120,7 +120,8 @@ def choose(query: Query, units: list[Unit], tuning: Tuning = TUNING, shown: int 
     """The clauses to cite, best first: the best one, then only clauses that bear on the question as much.
 
     A "which" question lists each place once, another place only with evidence as complete as the best one's; from a
-    passage after the first ``shown`` (searched deeper for "哪些县…"), only with all the terms the best one holds.
+    passage after the first ``shown`` (searched deeper for "哪些县…"), only with as large a share of the question's
+    weighted terms as the best one holds (``Unit.lex``).
     Otherwise a further clause is cited only when the question asks two things and the clause holds a term of
     the question the chosen ones lack.
     """
@@ -198,10 +199,14 @@ def _own_line(query: Query, passages: list[Passage], index: Index,
     return None
 
 
-# "Who delivered the 2026 report", "谁作的政府工作报告": the person who gave a report, not one it names.
-GIVES_REPORT = re.compile(r"\b(?:deliver|present|give|gave|read|made|make)\w*\b.{0,60}\breport\b|"
-                          r"\breport\b.{0,30}\b(?:delivered|presented|given|read out)\b|"
-                          r"(?<![工制合创协])[作做](?:了|的)?[^，。？?]{0,12}报告|报告人", re.I)  # not 工作报告
+# "Who delivered the 2026 report", "谁作的政府工作报告", "报告是谁作的": the person who gave a report, not one it names
+# ("who made the proposal that the report mentions", "谁作出的批示被写入了工作报告"); 作 of 工作 is no verb.
+_GAVE = r"(?:deliver(?:ed|s)?|present(?:ed|s)?|gave|give[ns]?|read(?: out)?|made|make[s]?)"
+_MADE = r"(?<![工合协创制])[作做](?![好出风为用业])"
+GIVES_REPORT = re.compile(rf"\b{_GAVE}\s+(?:(?!that\b|which\b|who\b|in\b|of\b)[\w'-]+\s+){{0,6}}report\b|"
+                          r"\breport\b[^?.]{0,40}\b(?:delivered|presented|given)\b|"
+                          rf"谁[^，。？?]{{0,8}}{_MADE}了?的?[^，。？?]{{0,12}}报告|报告[^，。？?]{{0,12}}(?:是|由)谁{_MADE}|"
+                          rf"{_MADE}[^，。？?]{{0,8}}报告的?是谁|报告人", re.I)
 
 
 def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuning = TUNING,
@@ -209,12 +214,13 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
     """The answer from ``passages``: cited clauses, or a refusal; ``shown``: how many of the passages the user is
     shown (a which-question about several places is searched deeper for them)."""
     units = score_units(query, passages, index, tuning) if passages else []
-    unknown = check_terms(query, index, passages).reason if passages else ()
+    visible = passages[:shown] if shown else passages  # what the refusal checks weigh: the passages shown
+    unknown = check_terms(query, index, visible).reason if passages else ()
     if query.elsewhere and units and not unknown:  # "天津2025年地区生产总值": only a clause about 天津 answers
         units = _about_elsewhere(query, units, index)
         if not units:
             return _refusal(query, passages, query.elsewhere, "elsewhere")
-    weak = _weak(query, units, passages, tuning)
+    weak = _weak(query, units, visible, tuning)
     if not weak and not unknown and query.intent.how_many and not query.intent.which \
             and max((u.figure for u in units), default=0.0) < (tuning.min_figure_zh if query.lang == "zh"
                                                                 else tuning.min_figure_en):
@@ -228,7 +234,7 @@ def extractive(query: Query, passages: list[Passage], index: Index, tuning: Tuni
         dated = _own_line(query, passages, index, dateline_span)
         if dated is not None:
             return dated
-    if query.intent.who and not unknown and GIVES_REPORT.search(query.text):
+    if query.intent.who and not unknown and (not weak or query.places) and GIVES_REPORT.search(query.text):
         spoken = _own_line(query, passages, index, speaker_span)
         if spoken is not None:
             return spoken
@@ -281,11 +287,13 @@ def answer(question: str, k: int = 5, place: str | list[str] | None = None, *, y
             table.index_version = opened.version
             return table
     # "哪些县市区…": the places that did it may be spread over more passages than are shown.
-    depth = max(k, config.tuning.which_depth) if query.intent.which and query.intent.several else k
-    passages = search(opened, query, depth, places=places, years=years, tuning=config.tuning,
-                      reranker=config.reranker)
+    depth = config.tuning.which_depth if query.intent.which and query.intent.several else None
+    passages = search(opened, query, k, places=places, years=years, tuning=config.tuning, reranker=config.reranker,
+                      depth=depth)
     result = extractive(query, passages, opened, config.tuning, shown=k)
-    result.passages = passages[:k]
+    result.passages = passages[:k] + [p for p in passages[k:]  # a place cited from a deeper passage shows it too
+                                      if any(c.source == p.source and p.start <= c.start < p.end
+                                             for c in result.citations)]
     result.index_version = opened.version
     use_llm = config.llm is not None if llm is None else llm
     if use_llm and result.found and config.llm is not None:

@@ -192,7 +192,7 @@ def names_post(text: str, posts: tuple[str, ...]) -> bool:
 
     for post in posts:
         for m in re.finditer(re.escape(post), text):
-            after = re.sub(r"^[是为]?[：:（(]?", "", text[m.end() : m.end() + 5])  # 执行主席是:辛耀雄
+            after = re.sub(r"^(?:是?[：:]|[（(])", "", text[m.end() : m.end() + 5])  # 执行主席是:辛耀雄
             if len(after) >= 2 and after[0] in SURNAMES and CJK.fullmatch(after[1]) and not deputy(m.start(), post):
                 return True
     if not any(post in text for post in posts):
@@ -378,17 +378,21 @@ def _break_ties(query: Query, units: list[Unit], index: Index) -> list[Unit]:
     as written (代表常委会作工作报告, not 代表常委会作提案工作报告), then by the similarity of their embedding to the
     question's (a question word the dictionary cannot translate: "survey"); only those few clauses are embedded."""
     tied = [u for u in units[:4] if u.score >= units[0].score - TIE] if units else []
-    if len(tied) < 2 or index.embedder is None:
+    if len(tied) < 2:
         return units
-    from .search import query_vector
-
-    texts = [squeeze(index.text(u.passage.source)[u.start : u.end])[:160] for u in tied]
-    sims = index.embedder.embed_passages(texts) @ query_vector(index, query.text)[0]
     asked = _PARTICLES.sub("", squeeze(query.folded)) if query.lang == "zh" else ""  # 作的工作报告: 作工作报告
+    for name in sorted({f for p in query.places for f in (fold(p), fold(base_name(p)))}, key=len, reverse=True):
+        asked = asked.replace(name, "|")  # the place asked about is in every clause of its report
     runs = [_longest_run(asked, _PARTICLES.sub("", squeeze(index.folded(u.passage.source)[u.start : u.end])))
             for u in tied]
     runs = [r if r >= _PHRASE else 0 for r in runs]  # a word or two in common (座公园) says little
-    order = sorted(range(len(tied)), key=lambda i: (-runs[i], -float(sims[i])))
+    sims = [0.0] * len(tied)
+    if index.embedder is not None:
+        from .search import query_vector
+
+        texts = [squeeze(index.text(u.passage.source)[u.start : u.end])[:160] for u in tied]
+        sims = [float(s) for s in index.embedder.embed_passages(texts) @ query_vector(index, query.text)[0]]
+    order = sorted(range(len(tied)), key=lambda i: (-runs[i], -sims[i]))
     return [tied[i] for i in order] + units[len(tied) :]
 
 

@@ -108,7 +108,7 @@ def english_words(text: str) -> list[str]:
 
 
 _ZH_DIGITS = "零一二三四五六七八九"
-_ORDINALS = {w: n for n, w in enumerate(
+ORDINALS = {w: n for n, w in enumerate(
     ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
      "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
      "twentieth"], 1)}
@@ -117,7 +117,7 @@ _ORDINALS = {w: n for n, w in enumerate(
 def ordinal_value(word: str) -> int | None:
     """An English ordinal's number: "third" -> 3, "14th" -> 14; None for any other word."""
     m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)", word.lower())
-    return int(m.group(1)) if m else _ORDINALS.get(word.lower())
+    return int(m.group(1)) if m else ORDINALS.get(word.lower())
 
 
 def zh_numeral(n: int) -> str:

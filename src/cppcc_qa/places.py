@@ -175,9 +175,7 @@ def base_name(name: str) -> str:
     """``青州市`` -> ``青州`` (the name without its administrative suffix, when two characters are left);
     an autonomous division also without its peoples: ``木里藏族自治县`` -> ``木里``. A name in traditional
     characters keeps them: ``吳起縣`` -> ``吳起``."""
-    simple = fold(name)
-    if len(simple) != len(name):
-        simple = name
+    simple = fold(name)  # as long as the name (textnorm.fold keeps offsets)
     for suf in SUFFIXES:
         if simple.endswith(suf) and len(simple) - len(suf) >= 2:
             base = simple[: -len(suf)]
@@ -288,6 +286,12 @@ class PlaceMatcher:
             if names and key not in ours_pinyin and not any(n in ours for n in names) and is_pinyin_name(key):
                 found.append(word)
         return tuple(dict.fromkeys(found))
+
+    def regions_in_pinyin(self, text: str) -> list[tuple[str, ...]]:
+        """The Chinese names (full and base) of each region ``text`` names in pinyin ("Weifang": 潍坊市, 潍坊)."""
+        by_name, by_pinyin = self._region_tables()
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)} & set(by_pinyin)
+        return [tuple(n for n in by_name if romanize(base_name(n)) == w) for w in sorted(words)]
 
     def region_words(self) -> frozenset[str]:
         """The names (full, base, pinyin) of the regions ``within`` knows: 潍坊市, 潍坊, weifang."""

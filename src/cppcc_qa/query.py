@@ -365,6 +365,7 @@ def _tokens(text: str, folded: str, zh: bool, places: tuple[str, ...], index: In
         toks += [(fold(base_name(p)), 1.0) for p in places]
         toks += [(fold(p), 1.0) for p in places]
         toks += index.lexicon.expand(text, skip=_place_words(index))
+        toks += [(fold(n), 1.0) for names in index.places.regions_in_pinyin(text) for n in names]
         toks += [(t, 1.0) for t in ordinal_tokens(text)]
     merged: dict[str, float] = {}
     for t, w in toks:
@@ -421,7 +422,8 @@ def latin_senses(token: str, index: Index) -> list[str]:
 
 def _place_words(index: Index) -> set[str]:
     """English words that name a place of the index or a region holding some (Kuiwen, Weifang): a place, never a
-    topic to translate (the dictionary built from the reports maps weifang to six of its districts)."""
+    topic to translate (the dictionary built from the reports maps weifang to six of its districts). A region
+    stands for its Chinese names instead (Weifang: 潍坊市, 潍坊), unless the question looks inside it."""
     return index.places.pinyin_words() | {w for w in index.places.region_words() if w.isascii()}
 
 
@@ -449,6 +451,7 @@ def term_groups(text: str, folded: str, zh: bool, places: tuple[str, ...], index
 
         weighted = [(frozenset({fold(p), fold(base_name(p))}), 1.0) for p in places]
         weighted += [(frozenset([term]), FOCUS) for _, term in named]  # "knowledge station" -> 知情明政工作站
+        weighted += [(frozenset(fold(n) for n in names), 1.0) for names in index.places.regions_in_pinyin(text)]
         named_words = {w for phrase, _ in named for w in phrase.split()}
         pinyin = _place_words(index)
         words = [w for w in english_words(_SIZE_ASKED.sub(" ", text))
@@ -570,8 +573,10 @@ _RATE_EN = re.compile(r"^\W*what (?:(?:is|was|were|are) the )?(?:(?!the\b)[\w-]+
                       r"(?:rate|percentage|proportion|share)\b", re.I)
 
 
-# A percentage asked for: 多大比例, 占比多少, 百分之几, 满意率是多少 (not 多少个百分点: that is a measure word).
-_RATE_ZH = re.compile(r"比例|比率|比重|占比|百分之|百分比|率(?:是|为|有|达到?)?(?:多少|几)")
+# A percentage asked for: 多大比例, 占比多少, 百分之几, 满意率是多少; not one the question only mentions
+# (按1:1比例配套的资金是多少), nor 多少个百分点 (a measure word).
+_RATE_ZH = re.compile(r"(?:比例|比率|比重|占比|百分比)[是为有达约]*(?:多少|几|多大)|多大的?(?:比例|比率|比重|占比)|"
+                      r"百分之(?:几|多少)|率(?:是|为|有|达到?)?(?:多少|几)")
 _COUNT_ASKED_ZH = re.compile(rf"(?:{_HOW_MANY_ZH}|多大(?:比例|比重|占比)?)"
                              r"(?:人次|场次|万元|亿元|[个名人位件场次篇份期条家处座所项户元种类批笔])?")
 _CLAUSE_END = re.compile(r"[，。？?！!,；;：:]")
@@ -587,9 +592,11 @@ def _counted_en(text: str) -> tuple[frozenset[str], ...]:
     m = _HOW_MANY_EN.search(text)
     if not m or m.group(1).lower() != "many":
         return ()
-    for word in (w.lower() for w in m.group(2).split()):
+    words = [w.lower() for w in m.group(2).split()]
+    for i, word in enumerate(words):
         if word in _EN_MEASURE:
-            return (frozenset(_EN_COUNTED[word].split()),) if word in _EN_COUNTED else ()
+            of = i + 1 < len(words) and words[i + 1] == "of"  # "members of the public": not 委员
+            return (frozenset(_EN_COUNTED[word].split()),) if word in _EN_COUNTED and not of else ()
     return ()
 
 

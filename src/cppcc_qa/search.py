@@ -220,8 +220,10 @@ def passage_of(index: Index, i: int, score: float, dense: float | None = None, l
 
 
 def search(index: Index, query: Query, k: int = 5, *, places: list[str] | None = None, years: list[int] | None = None,
-           signals: Signals = ALL, tuning: Tuning = TUNING, reranker: str | None = None) -> list[Passage]:
-    """Passages for an analysed question, best first, within the given places and years."""
+           signals: Signals = ALL, tuning: Tuning = TUNING, reranker: str | None = None,
+           depth: int | None = None) -> list[Passage]:
+    """Passages for an analysed question, best first, within the given places and years; with ``depth``, that many
+    (the first ``k`` as without it, then the next ones of the fused ranking)."""
     k = check_k(k)
     pool = max(k, tuning.rerank_pool) if reranker else k
     mask = filter_mask(index, places or [], years or [])
@@ -251,13 +253,15 @@ def search(index: Index, query: Query, k: int = 5, *, places: list[str] | None =
             for i in fused:
                 if index.articles[index.chunks[i].article_id].meta.level in query.intent.not_levels:
                     fused[i] -= tuning.place_boost
-    order = sorted(fused, key=lambda i: (-fused[i], i))[:pool]
-    out = [passage_of(index, i, fused[i], dense.get(i), lexical.get(i)) for i in order]
+    ranked = sorted(fused, key=lambda i: (-fused[i], i))
+    out = [passage_of(index, i, fused[i], dense.get(i), lexical.get(i)) for i in ranked[: max(pool, depth or 0)]]
     if reranker:
         from .rerank import load_reranker
 
-        return load_reranker(reranker).rerank(query.text, out, k)
-    return out
+        top = load_reranker(reranker).rerank(query.text, out[:pool], k)
+        kept = {p.id for p in top}
+        return top + [p for p in out if p.id not in kept][: max(0, (depth or k) - k)]
+    return out[: max(k, depth or k)]
 
 
 def retrieve(question: str, k: int = 5, place: str | list[str] | None = None, *, year: int | list[int] | None = None,
