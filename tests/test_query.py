@@ -465,4 +465,6 @@ def test_a_region_named_in_english_is_a_place_not_a_topic(index):
 
     q = analyse("Which of the Weifang CPPCCs ran reading sessions for their members?", index)
     assert q.within and not any(g & set(index.places.by_name) for g, _ in q.groups), q.groups
+    q = analyse("What did the Weifang CPPCC do for reading?", index)  # not looked inside: the region's own names
+    assert not q.within and frozenset({"潍坊市", "潍坊"}) in {g for g, _ in q.groups}, q.groups
     assert english_words("Which CPPCCs and SMEs?") == ["sme"]  # cppcc is a stop word; SMEs is sme
